@@ -1,0 +1,43 @@
+# The two commands of README.rst: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint format xsd clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python setup.cfg
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)
+	@echo "Demo credentials: demo / demo (role user). Try: curl -u demo:demo http://127.0.0.1:8080/api/"
+	$(BIN)/abiq init --demo
+	$(BIN)/abiq serve --host 127.0.0.1 --port 8080
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check abiq tests bench
+	$(BIN)/ruff format --check abiq tests bench
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format abiq tests bench
+	$(BIN)/ruff check --fix abiq tests bench
+
+xsd: $(STAMP)
+	$(BIN)/python -m abiq.xsdgen
+
+clean:
+	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,133 @@
+"""The WSGI application: wiring only (routes, middleware, error handlers)."""
+
+from __future__ import annotations
+
+import http
+import logging
+
+import falcon
+
+from abiq.auth import Authenticator
+from abiq.config import Config
+from abiq.db import bind
+from abiq.db import open_database
+from abiq.errors import ApiError
+from abiq.links import Urls
+from abiq.links import base_url
+from abiq.middleware import ApiMiddleware
+from abiq.representation import Codec
+from abiq.resources import enterprises
+from abiq.resources import root
+from abiq.resources import schemas
+from abiq.resources import tasks
+from abiq.resources import tokens
+from abiq.resources import users
+from abiq.resources.base import Services
+
+__all__ = ['AbiqApp', 'create_app']
+
+log = logging.getLogger('abiq')
+
+
+class AbiqApp(falcon.App):
+    """The Falcon app, keeping a handle on the services it was built with."""
+
+    services: Services
+
+
+def create_app(config: Config | None = None, *, bind_database: bool = True) -> AbiqApp:
+    """Return the abiq WSGI application for a configuration.
+
+    Args:
+        config: the settings; read from the environment when omitted.
+        bind_database: open ``config.database_url`` and bind the models to
+            it (tests that bind their own database pass ``False``).
+    """
+    config = config or Config.from_env()
+    if bind_database:
+        bind(open_database(config.database_url))
+    codec = Codec(config)
+    services = Services(config, codec, Authenticator(config.auth_cache_seconds))
+    app = AbiqApp(middleware=[ApiMiddleware(services)])
+    app.services = services
+    app.req_options.strip_url_path_trailing_slash = False
+    _add_routes(app, services, config.prefix)
+    handler = _ErrorHandler(services)
+    app.add_error_handler(Exception, handler.unexpected)
+    app.add_error_handler(falcon.HTTPError, handler.http_error)
+    app.add_error_handler(ApiError, handler.api_error)
+    return app
+
+
+def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
+    for path, resource in (
+        ('/', root.Root(services)),
+        ('', root.Root(services)),
+        ('/schemas/v{version:int}/{name}.json', schemas.JsonSchema(services)),
+        ('/xsd/v{version:int}/{name}.xsd', schemas.XmlSchema(services)),
+        ('/tasks', tasks.Collection(services)),
+        ('/tasks/{task_id}', tasks.Item(services)),
+        ('/tasks/{task_id}/cancel', tasks.Cancel(services)),
+        ('/enterprises', enterprises.Collection(services)),
+        ('/enterprises/{enterprise_id:int}', enterprises.Item(services)),
+        ('/enterprises/{enterprise_id:int}/users', users.Collection(services)),
+        ('/enterprises/{enterprise_id:int}/tasks', tasks.EnterpriseTasks(services)),
+        ('/users/{user_id:int}', users.Item(services)),
+        ('/users/{user_id:int}/tokens', tokens.Collection(services)),
+        ('/tokens/{token_id:int}', tokens.Item(services)),
+    ):
+        app.add_route(prefix + path, resource)
+
+
+class _ErrorHandler:
+    """Renders every failure as an error collection in the negotiated format."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def api_error(self, req, resp, ex: ApiError, params) -> None:
+        self.render(req, resp, ex)
+
+    def http_error(self, req, resp, ex: falcon.HTTPError, params) -> None:
+        status = ex.status_code
+        reason = http.HTTPStatus(status).phrase.upper().replace(' ', '-')
+        message = ex.description or ex.title or reason
+        if status == 405:
+            allowed = dict(ex.headers or {}).get('Allow', '')
+            message = f'{req.method} is not allowed here; use {allowed}'
+        elif status == 404:
+            message = 'The requested resource does not exist'
+        error = ApiError.one(status, f'{status}-{reason}', message)
+        error.headers.update(dict(ex.headers or {}))
+        self.render(req, resp, error)
+
+    def unexpected(self, req, resp, ex: Exception, params) -> None:
+        request_id = getattr(req.context, 'request_id', 'unknown')
+        log.exception('unexpected error in request %s', request_id)
+        self.render(
+            req,
+            resp,
+            ApiError.one(
+                500,
+                '500-INTERNAL-SERVER-ERROR',
+                f'An unexpected error occurred; quote request id {request_id}',
+            ),
+        )
+
+    def render(self, req, resp, error: ApiError) -> None:
+        codec = self.services.codec
+        accepted = codec.negotiator.error_format(req.accept)
+        base = getattr(req.context, 'base', None) or base_url(req, self.services.config)
+        urls = Urls(base, codec.negotiator.vendor, accepted)
+        doc = {
+            'links': [],
+            'collection': [
+                {'code': item.code, 'message': item.message} for item in error.errors
+            ],
+        }
+        resp.status = error.status
+        for name, value in error.headers.items():
+            resp.set_header(name, value)
+        codec.send(resp, doc, accepted, urls)
+
+

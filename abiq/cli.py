@@ -1,0 +1,101 @@
+"""The ``abiq`` command: init, serve (worker and purge come with the engine)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+
+from abiq.config import Config
+from abiq.config import ConfigError
+from abiq.db import bind
+from abiq.db import create_schema
+from abiq.db import open_database
+from abiq.db.models import Enterprise
+from abiq.db.models import User
+from abiq.db.models import database
+from abiq.passwords import hash_password
+
+__all__ = ['main']
+
+SYSTEM_ENTERPRISE = 'abiq'
+DEMO = ('demo', 'demo', 'demo')  # enterprise, user, password
+
+
+def _ensure_user(name: str, enterprise: Enterprise, role: str, password: str) -> bool:
+    """Create a user unless it exists; return whether it was created."""
+    if User.get_or_none(User.name == name) is not None:
+        return False
+    User.create(
+        enterprise=enterprise, name=name, role=role, password_hash=hash_password(password)
+    )
+    return True
+
+
+def cmd_init(config: Config, args: argparse.Namespace) -> int:
+    """Create the schema, the admin user and (``--demo``) the demo data."""
+    bind(open_database(config.database_url))
+    create_schema()
+    with database.connection_context(), database.atomic():
+        system, _ = Enterprise.get_or_create(name=SYSTEM_ENTERPRISE)
+        password = os.environ.get('ABIQ_ADMIN_PASSWORD') or secrets.token_urlsafe(12)
+        if _ensure_user('admin', system, 'admin', password):
+            shown = 'from ABIQ_ADMIN_PASSWORD' if 'ABIQ_ADMIN_PASSWORD' in os.environ \
+                else password
+            print(f'created user admin, password: {shown}')
+        if args.demo:
+            enterprise_name, user_name, demo_password = DEMO
+            demo, _ = Enterprise.get_or_create(name=enterprise_name)
+            if _ensure_user(user_name, demo, 'user', demo_password):
+                print(f'created user {user_name}, password: {demo_password}')
+    print(f'database ready: {config.database_url}')
+    return 0
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    """Serve the API with waitress."""
+    import waitress
+
+    from abiq.app import create_app
+
+    app = create_app(config)
+    print(f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
+          f'(database {config.database_url})', flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
+                   ident='abiq', clear_untrusted_proxy_headers=False)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='abiq', description=__doc__)
+    commands = parser.add_subparsers(dest='command', required=True)
+    init = commands.add_parser('init', help='create the database schema and admin')
+    init.add_argument('--demo', action='store_true', help='add the demo tenant')
+    init.set_defaults(handler=cmd_init)
+    serve = commands.add_parser('serve', help='serve the API with waitress')
+    serve.add_argument('--host', default='127.0.0.1')
+    serve.add_argument('--port', type=int, default=8080)
+    serve.add_argument('--threads', type=int, default=8)
+    serve.add_argument('--workers', type=int, default=2,
+                       help='task worker threads in this process (0: none)')
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``abiq`` command line."""
+    args = _parser().parse_args(argv)
+    try:
+        config = Config.from_env()
+    except ConfigError as ex:
+        print(f'abiq: {ex}', file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.log_level,
+                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
+    return args.handler(config, args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

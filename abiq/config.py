@@ -1,0 +1,132 @@
+"""Configuration read from the environment, once, into an immutable value.
+
+Nothing in abiq reads ``os.environ`` outside :meth:`Config.from_env`, so tests build
+a ``Config`` directly and every setting is visible in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+__all__ = ['Config', 'ConfigError', 'Deprecation', 'parse_deprecations']
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = 'sqlite:///var/abiq.db'
+DEFAULT_VENDOR = 'abiq'
+DEFAULT_MAX_PAGE = 1000
+DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_TASK_RETENTION = 86400
+DEFAULT_AUTH_CACHE_SECONDS = 60
+DEFAULT_PREFIX = '/api'
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(ValueError):
+    """A setting has a value abiq cannot use."""
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """When an API version was deprecated, and when it goes away."""
+
+    deprecated_on: dt.date
+    sunset_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of an abiq process."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    vendor: str = DEFAULT_VENDOR
+    public_url: str | None = None
+    trusted_proxies: tuple[Network, ...] = ()
+    max_page: int = DEFAULT_MAX_PAGE
+    max_body: int = DEFAULT_MAX_BODY
+    task_retention: int = DEFAULT_TASK_RETENTION
+    deprecated_versions: dict[int, Deprecation] = field(default_factory=dict)
+    log_level: str = 'INFO'
+    auth_cache_seconds: int = DEFAULT_AUTH_CACHE_SECONDS
+    prefix: str = DEFAULT_PREFIX
+    schema_dir: Path = PROJECT_DIR / 'schemas'
+    xsd_dir: Path = PROJECT_DIR / 'xsd'
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        """Build the configuration from ``ABIQ_*`` environment variables.
+
+        Raises:
+            ConfigError: a variable has a value that cannot be used.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get('ABIQ_DATABASE_URL', DEFAULT_DATABASE_URL),
+            vendor=env.get('ABIQ_VENDOR', DEFAULT_VENDOR),
+            public_url=env.get('ABIQ_PUBLIC_URL') or None,
+            trusted_proxies=parse_networks(env.get('ABIQ_TRUSTED_PROXIES', '')),
+            max_page=_positive(env, 'ABIQ_MAX_PAGE', DEFAULT_MAX_PAGE),
+            max_body=_positive(env, 'ABIQ_MAX_BODY', DEFAULT_MAX_BODY),
+            task_retention=_positive(
+                env, 'ABIQ_TASK_RETENTION', DEFAULT_TASK_RETENTION
+            ),
+            deprecated_versions=parse_deprecations(
+                env.get('ABIQ_DEPRECATED_VERSIONS', '')
+            ),
+            log_level=env.get('ABIQ_LOG_LEVEL', 'INFO').upper(),
+            auth_cache_seconds=_positive(
+                env, 'ABIQ_AUTH_CACHE_SECONDS', DEFAULT_AUTH_CACHE_SECONDS, zero=True
+            ),
+        )
+
+
+def _positive(env: dict[str, str] | os._Environ, name: str, default: int, zero=False):
+    raw = env.get(name)
+    if raw is None or raw == '':
+        return default
+    try:
+        value = int(raw)
+    except ValueError as ex:
+        raise ConfigError(f'{name} must be a whole number, not {raw!r}') from ex
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f'{name} must be greater than zero, not {raw!r}')
+    return value
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """Parse ``ABIQ_TRUSTED_PROXIES``: addresses or CIDR ranges, comma-separated."""
+    networks = []
+    for item in raw.split(','):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as ex:
+            raise ConfigError(f'ABIQ_TRUSTED_PROXIES: bad address {item!r}') from ex
+    return tuple(networks)
+
+
+def parse_deprecations(raw: str) -> dict[int, Deprecation]:
+    """Parse ``ABIQ_DEPRECATED_VERSIONS`` (``1=2026-06-01,2027-12-31;...``)."""
+    result: dict[int, Deprecation] = {}
+    for entry in raw.split(';'):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            version, dates = entry.split('=', 1)
+            parts = [dt.date.fromisoformat(part.strip()) for part in dates.split(',')]
+            sunset = parts[1] if len(parts) > 1 else None
+            result[int(version)] = Deprecation(parts[0], sunset)
+        except (ValueError, IndexError) as ex:
+            raise ConfigError(
+                f'ABIQ_DEPRECATED_VERSIONS: cannot read {entry!r} '
+                '(expected VERSION=YYYY-MM-DD[,YYYY-MM-DD])'
+            ) from ex
+    return result

@@ -1,0 +1,42 @@
+"""Open a peewee database from an ``ABIQ_DATABASE_URL``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import peewee
+from playhouse.db_url import connect
+
+__all__ = ['open_database']
+
+# NOTE: WAL lets readers run while a writer commits; busy_timeout makes a
+# writer wait for another process's transaction instead of failing at once.
+SQLITE_PRAGMAS = {
+    'journal_mode': 'wal',
+    'foreign_keys': 1,
+    'busy_timeout': 10000,
+    'synchronous': 'normal',
+}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Return an unconnected database for a ``sqlite://`` or ``postgresql://`` URL.
+
+    A relative SQLite path is taken from the working directory and its folder
+    is created, so ``sqlite:///var/abiq.db`` works in a fresh checkout.
+
+    Raises:
+        ValueError: the URL's scheme is not SQLite or PostgreSQL.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme == 'sqlite':
+        path = url[len('sqlite:///') :]
+        if path and path != ':memory:':
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    if scheme in ('postgres', 'postgresql'):
+        return connect(url.replace('postgres://', 'postgresql://', 1))
+    raise ValueError(
+        f'Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...'
+    )

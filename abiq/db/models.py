@@ -1,0 +1,150 @@
+"""The peewee models: tenants, users, tokens, tasks and their jobs.
+
+Models hold data and queries; they know nothing of HTTP. The one module-level
+object is ``database``, a proxy bound to the real database by :func:`bind`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+__all__ = [
+    'MODELS',
+    'Enterprise',
+    'Task',
+    'TaskJob',
+    'Token',
+    'User',
+    'bind',
+    'create_schema',
+    'database',
+    'locked',
+    'write_transaction',
+    'utcnow',
+]
+
+database = peewee.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC, naive (as stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+class Enterprise(BaseModel):
+    """A tenant: it owns users, tasks and (later) virtual appliances."""
+
+    name = peewee.CharField(max_length=128, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    """Someone who signs in; ``role`` is admin, user or viewer."""
+
+    enterprise = peewee.ForeignKeyField(Enterprise, backref='users')
+    name = peewee.CharField(max_length=64, unique=True)
+    role = peewee.CharField(max_length=16)
+    email = peewee.CharField(max_length=254, default='')
+    password_hash = peewee.CharField(max_length=256)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class Token(BaseModel):
+    """An API token; only a hash of its secret is stored."""
+
+    user = peewee.ForeignKeyField(User, backref='tokens', on_delete='CASCADE')
+    name = peewee.CharField(max_length=128)
+    secret_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_used_at = peewee.DateTimeField(null=True)
+    expires_at = peewee.DateTimeField(null=True)
+
+
+class Task(BaseModel):
+    """An asynchronous operation: server-run, or external (reported by an agent)."""
+
+    id = peewee.CharField(max_length=36, primary_key=True)
+    type = peewee.CharField(max_length=64)
+    description = peewee.CharField(max_length=1024, default='')
+    status = peewee.CharField(max_length=16, default='pending', index=True)
+    progress = peewee.IntegerField(default=0)
+    attempt = peewee.IntegerField(default=1)
+    created_at = peewee.DateTimeField(default=utcnow)
+    started_at = peewee.DateTimeField(null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+    expires_at = peewee.DateTimeField(null=True, index=True)
+    enterprise = peewee.ForeignKeyField(Enterprise, backref='tasks')
+    user = peewee.ForeignKeyField(User, null=True, on_delete='SET NULL')
+    target_kind = peewee.CharField(max_length=32, null=True)
+    target_id = peewee.CharField(max_length=64, null=True)
+    result_kind = peewee.CharField(max_length=32, null=True)
+    result_id = peewee.CharField(max_length=64, null=True)
+    external = peewee.BooleanField(default=False)
+    log = peewee.TextField(default='')
+    errors = peewee.TextField(default='[]')
+    cancel_requested = peewee.BooleanField(default=False)
+    revision = peewee.IntegerField(default=1)
+
+    class Meta:
+        indexes = (
+            (('enterprise', 'created_at', 'id'), False),
+            (('created_at', 'id'), False),
+            (('target_kind', 'target_id'), False),
+        )
+
+
+class TaskJob(BaseModel):
+    """One ordered sub-step of a task."""
+
+    task = peewee.ForeignKeyField(Task, backref='job_rows', on_delete='CASCADE')
+    position = peewee.IntegerField()
+    type = peewee.CharField(max_length=64)
+    description = peewee.CharField(max_length=1024, default='')
+    status = peewee.CharField(max_length=16, default='pending')
+    started_at = peewee.DateTimeField(null=True)
+    finished_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('task', 'position'), True),)
+
+
+MODELS = (Enterprise, User, Token, Task, TaskJob)
+
+
+def bind(db: peewee.Database) -> None:
+    """Point every model at a database."""
+    database.initialize(db)
+
+
+def create_schema() -> None:
+    """Create any missing table and index (idempotent)."""
+    with database.connection_context():
+        database.create_tables(MODELS, safe=True)
+
+
+def write_transaction():  # type: ignore[no-untyped-def]
+    """Return a transaction that takes the write lock up front.
+
+    NOTE: on SQLite a deferred transaction that reads and then writes can fail
+    with "database is locked" when another writer got there first; IMMEDIATE
+    waits for the lock instead (busy_timeout). PostgreSQL locks rows with
+    :func:`locked` instead.
+    """
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        return database.atomic(lock_type='IMMEDIATE')
+    return database.atomic()
+
+
+def locked(query: peewee.ModelSelect) -> peewee.ModelSelect:
+    """Return a query that locks the rows it reads until the transaction ends."""
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        return query
+    return query.for_update()

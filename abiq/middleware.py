@@ -1,0 +1,81 @@
+"""Per-request policies, in order: database, base URL, negotiation, identity."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+from typing import Any
+
+from abiq.db.models import database
+from abiq.errors import ApiError
+from abiq.links import Urls
+from abiq.links import base_url
+from abiq.media import Accepted
+from abiq.media import MediaTypeError
+
+if TYPE_CHECKING:
+    import falcon
+
+    from abiq.resources.base import Services
+
+__all__ = ['ApiMiddleware']
+
+
+class ApiMiddleware:
+    """Prepares ``req.context``: request id, URLs, negotiated type, caller.
+
+    Args:
+        services: the application's shared services.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.negotiator = services.codec.negotiator
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Open the database connection and note the request's identity."""
+        req.context.request_id = uuid.uuid4().hex
+        req.context.base = base_url(req, self.services.config)
+        req.context.caller = None
+        # NOTE: each server thread keeps its connection open between requests;
+        # opening a database connection per request costs more than the query.
+        database.connect(reuse_if_open=True)
+
+    def process_resource(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: Any,
+        params: dict[str, Any],
+    ) -> None:
+        """Negotiate the answer's media type, then authenticate the caller."""
+        if resource is None:
+            return
+        method = 'GET' if req.method == 'HEAD' else req.method
+        name = getattr(resource, 'answers', {}).get(method)
+        accepted = Accepted('errors', 'json', self.negotiator.latest)
+        if name:
+            any_name = method in getattr(resource, 'any_name', ())
+            try:
+                accepted = self.negotiator.negotiate(req.accept, name, any_name=any_name)
+            except MediaTypeError as ex:
+                raise ApiError.one(406, ex.code, ex.message) from ex
+        req.context.accepted = accepted
+        req.context.urls = Urls(req.context.base, self.negotiator.vendor, accepted)
+        if getattr(resource, 'auth', True):
+            header = req.get_header('Authorization')
+            req.context.caller = self.services.authenticator.authenticate(header)
+
+    def process_response(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: Any,
+        req_succeeded: bool,
+    ) -> None:
+        """Tag every answer with its request id."""
+        request_id = getattr(req.context, 'request_id', None)
+        if request_id:
+            resp.set_header('X-Request-Id', request_id)
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()

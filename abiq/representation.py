@@ -1,0 +1,207 @@
+"""Turning documents into response bodies and request bodies into documents.
+
+:class:`Codec` owns everything format-specific: the negotiator, the compiled
+XML mappings and XSDs, and the JSON Schemas. Resources deal in plain dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from typing import TYPE_CHECKING
+from typing import Any
+
+import orjson
+from lxml import etree
+
+from abiq import xmlcodec
+from abiq.errors import ApiError
+from abiq.errors import ErrorItem
+from abiq.errors import bad_request
+from abiq.media import Accepted
+from abiq.media import MediaTypeError
+from abiq.media import Negotiator
+from abiq.schemas import SchemaStore
+from abiq.statuses import normalize_status
+from abiq.xmlmap import Element
+from abiq.xmlmap import compile_plan
+
+if TYPE_CHECKING:
+    import falcon
+
+    from abiq.config import Config
+    from abiq.links import Urls
+
+__all__ = ['VERSIONS', 'Codec']
+
+VERSIONS = (1, 2)
+
+
+class Codec:
+    """Serializes and parses every media type in JSON and XML.
+
+    Args:
+        config: the settings (vendor, limits, schema folders, deprecations).
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.negotiator = Negotiator(config.vendor, VERSIONS)
+        self.schemas = SchemaStore(config.schema_dir)
+        self.plans: dict[tuple[str, int], Element] = {}
+        self.xsds: dict[tuple[str, int], etree.XMLSchema] = {}
+        for name, version in self.schemas.names():
+            if name == 'common':
+                continue
+            self.plans[(name, version)] = compile_plan(self.schemas, name, version)
+            path = config.xsd_dir / f'v{version}' / f'{name}.xsd'
+            self.xsds[(name, version)] = etree.XMLSchema(etree.parse(str(path)))
+        self._deprecation_headers = {
+            version: _deprecation_headers(entry)
+            for version, entry in config.deprecated_versions.items()
+        }
+
+    def dump(self, doc: dict[str, Any], accepted: Accepted) -> bytes:
+        """Serialize a document in the accepted format."""
+        if accepted.format == 'xml':
+            return xmlcodec.dumps(doc, self.plans[(accepted.name, accepted.version)])
+        return orjson.dumps(doc)
+
+    def send(
+        self,
+        resp: falcon.Response,
+        doc: dict[str, Any],
+        accepted: Accepted,
+        urls: Urls,
+    ) -> None:
+        """Write a document as the response body, with its headers.
+
+        The ``describedby`` link to the document's own schema is added here,
+        so no representation can forget it.
+        """
+        links = doc.setdefault('links', [])
+        schema = urls.schema(accepted.name, accepted.version, accepted.format)
+        links.append({'rel': 'describedby', 'href': schema})
+        resp.data = self.dump(doc, accepted)
+        resp.content_type = accepted.content_type(self.config.vendor)
+        resp.vary = ('Accept',)
+        for name, value in self._deprecation_headers.get(accepted.version, ()):
+            resp.set_header(name, value)
+
+    def read(
+        self,
+        req: falcon.Request,
+        names: tuple[str, ...],
+        *,
+        required: tuple[str, ...] = (),
+    ) -> tuple[Accepted, dict[str, Any]]:
+        """Read and validate a request body.
+
+        Args:
+            req: the request.
+            names: the media type names this target accepts (first = default).
+            required: fields the body must carry (creation).
+
+        Returns:
+            The body's media type and the decoded, valid document.
+
+        Raises:
+            ApiError: 413, 415 or 400 (one error per violation).
+        """
+        try:
+            body_type = self.negotiator.content_type(req.content_type, names)
+        except MediaTypeError as ex:
+            raise ApiError.one(415, ex.code, ex.message) from ex
+        data = self._body(req)
+        if body_type.format == 'xml':
+            doc = self._from_xml(data, body_type)
+        else:
+            doc = _from_json(data)
+        if body_type.name == 'task':
+            _normalize_statuses(doc)
+        problems = [
+            f'{v.pointer}: {v.message}'
+            for v in self.schemas.request_violations(
+                doc, body_type.name, body_type.version
+            )
+        ]
+        problems += [f'/{name}: is required' for name in required if name not in doc]
+        if problems:
+            raise ApiError(400, [ErrorItem('400-BAD-REQUEST', text) for text in problems])
+        return body_type, doc
+
+    def _body(self, req: falcon.Request) -> bytes:
+        limit = self.config.max_body
+        if req.content_length is not None and req.content_length > limit:
+            raise _too_large(limit)
+        data = req.bounded_stream.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large(limit)
+        if not data.strip():
+            raise bad_request('400-BAD-REQUEST', 'The request body is empty')
+        return data
+
+    def _from_xml(self, data: bytes, body_type: Accepted) -> dict[str, Any]:
+        try:
+            root = xmlcodec.parse(data)
+        except xmlcodec.XmlSyntaxError as ex:
+            raise bad_request('400-BAD-REQUEST', str(ex)) from ex
+        key = (body_type.name, body_type.version)
+        plan = self.plans[key]
+        if root.tag != plan.name:
+            raise bad_request(
+                '400-BAD-REQUEST',
+                f'/{root.tag}: the document element must be <{plan.name}>',
+            )
+        if body_type.name == 'task':
+            _normalize_xml_statuses(root)
+        schema = self.xsds[key]
+        if not schema.validate(root):
+            raise ApiError(
+                400,
+                [
+                    ErrorItem('400-BAD-REQUEST', f'{err.path}: {err.message}')
+                    for err in schema.error_log
+                ],
+            )
+        return xmlcodec.from_tree(root, plan)
+
+
+def _from_json(data: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as ex:
+        raise bad_request('400-BAD-REQUEST', f'Malformed JSON: {ex}') from ex
+    if not isinstance(doc, dict):
+        raise bad_request('400-BAD-REQUEST', '/: the body must be an object')
+    return doc
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError.one(
+        413, '413-PAYLOAD-TOO-LARGE', f'The request body is larger than {limit} bytes'
+    )
+
+
+def _normalize_statuses(doc: dict[str, Any]) -> None:
+    """Replace status aliases (``done``, ``In Progress``) with canonical names."""
+    holders = [doc] + [job for job in doc.get('jobs') or () if isinstance(job, dict)]
+    for holder in holders:
+        value = holder.get('status')
+        if isinstance(value, str):
+            holder['status'] = normalize_status(value) or value
+
+
+def _normalize_xml_statuses(root: etree._Element) -> None:
+    for element in root.iter('status'):
+        if element.text:
+            element.text = normalize_status(element.text) or element.text
+
+
+def _deprecation_headers(entry) -> tuple[tuple[str, str], ...]:
+    when = dt.datetime.combine(entry.deprecated_on, dt.time(), tzinfo=dt.UTC)
+    headers = [('Deprecation', f'@{int(when.timestamp())}')]
+    if entry.sunset_on:
+        sunset = dt.datetime.combine(entry.sunset_on, dt.time(), tzinfo=dt.UTC)
+        headers.append(('Sunset', email.utils.format_datetime(sunset, usegmt=True)))
+    return tuple(headers)

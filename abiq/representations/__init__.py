@@ -1,0 +1,1 @@
+"""Pure mappings from models to documents (plain dicts), per media type."""

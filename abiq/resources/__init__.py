@@ -1,0 +1,1 @@
+"""HTTP resources: one module per noun, each a Collection and an Item class."""

@@ -1,0 +1,41 @@
+"""The root document: the one URI a client knows, linking to everything else."""
+
+from __future__ import annotations
+
+import falcon
+
+from abiq import __version__
+from abiq.representation import VERSIONS
+from abiq.representations.tasks import FILTER_RELS
+from abiq.resources.base import Resource
+
+__all__ = ['Root']
+
+
+class Root(Resource):
+    """``GET /api/``: server name, versions and the entry links."""
+
+    answers = {'GET': 'api'}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Answer the root document for the caller."""
+        urls, caller = self.urls(req), self.caller(req)
+        user = caller.user
+        links = [
+            urls.link('self', urls.root(), 'api'),
+            urls.link('tasks', urls.tasks(), 'tasks'),
+            urls.link('currentuser', urls.user(user.id), 'user', user.name),
+            urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'),
+        ]
+        links += [
+            urls.link(rel, urls.tasks([('status', rel)]), 'tasks') for rel in FILTER_RELS
+        ]
+        if caller.is_admin:
+            links.append(urls.link('enterprises', urls.enterprises(), 'enterprises'))
+        doc = {
+            'links': links,
+            'name': 'abiq',
+            'serverVersion': __version__,
+            'apiVersions': list(VERSIONS),
+        }
+        self.send(req, resp, doc)

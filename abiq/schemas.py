@@ -1,0 +1,127 @@
+"""The JSON Schemas of every media type and version, loaded once.
+
+``schemas/v{N}/{name}.json`` is the single source of truth for a representation:
+it validates JSON bodies, and (through :mod:`abiq.xmlmap`) it drives the XML
+serializer, the XML parser and the generated XSDs, so the two formats cannot drift.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import orjson
+import referencing
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ['SchemaStore', 'Violation']
+
+# NOTE: files are registered under their file URI so relative "$ref"s such as
+# "common.json#/$defs/links" resolve here exactly as they do for a client that
+# fetched the schema from the server.
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule a document breaks: where (a JSON pointer) and what."""
+
+    pointer: str
+    message: str
+
+
+class SchemaStore:
+    """The JSON Schemas under one folder, one sub-folder per API version.
+
+    Args:
+        root: the ``schemas`` folder (holding ``v1``, ``v2``, ...).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._raw: dict[tuple[str, int], bytes] = {}
+        resources = []
+        for path in sorted(root.glob('v*/*.json')):
+            version = int(path.parent.name[1:])
+            data = path.read_bytes()
+            self._raw[(path.stem, version)] = data
+            resource = referencing.Resource.from_contents(
+                orjson.loads(data), default_specification=DRAFT202012
+            )
+            resources.append((path.resolve().as_uri(), resource))
+        self.registry: referencing.Registry = referencing.Registry().with_resources(
+            resources
+        )
+        self._validators: dict[tuple[str, int], jsonschema.Draft202012Validator] = {}
+        for name, version in self._raw:
+            uri = self.uri(name, version)
+            self._validators[(name, version)] = jsonschema.Draft202012Validator(
+                {'$ref': uri}, registry=self.registry
+            )
+
+    def uri(self, name: str, version: int) -> str:
+        """Return the URI a schema is registered under."""
+        return (self.root / f'v{version}' / f'{name}.json').resolve().as_uri()
+
+    def names(self) -> list[tuple[str, int]]:
+        """Return every (name, version) pair that has a schema."""
+        return sorted(self._raw)
+
+    def has(self, name: str, version: int) -> bool:
+        """Tell whether a media type name has a schema in a version."""
+        return (name, version) in self._raw
+
+    def raw(self, name: str, version: int) -> bytes:
+        """Return a schema file's bytes, as served to clients."""
+        return self._raw[(name, version)]
+
+    def schema(self, name: str, version: int) -> dict[str, Any]:
+        """Return a deep copy of a schema document."""
+        return copy.deepcopy(self.resolve(self.uri(name, version)))
+
+    def resolve(self, uri: str) -> Any:
+        """Return the schema (or part of one) that a URI points at."""
+        return self.registry.resolver().lookup(uri).contents
+
+    def violations(self, doc: Any, name: str, version: int) -> list[Violation]:
+        """Return what is wrong with a document, ordered by where.
+
+        Args:
+            doc: the decoded document.
+            name: its media type name.
+            version: its API version.
+        """
+        validator = self._validators[(name, version)]
+        found = {
+            Violation(_pointer(leaf), leaf.message)
+            for error in validator.iter_errors(doc)
+            for leaf in _leaves(error)
+        }
+        return sorted(found, key=lambda violation: violation.pointer)
+
+    def request_violations(self, doc: Any, name: str, version: int) -> list[Violation]:
+        """Return what is wrong with a request body.
+
+        A body may leave out any field (read-only ones, and on PUT the ones it
+        does not change); each resource says which fields creation needs.
+        """
+        return [
+            violation
+            for violation in self.violations(doc, name, version)
+            if not violation.message.endswith('is a required property')
+        ]
+
+
+def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    # NOTE: an anyOf failure (a nullable timestamp) has its real reasons in
+    # its context; report those, so the message names the actual rule.
+    if error.context:
+        return [leaf for sub in error.context for leaf in _leaves(sub)]
+    return [error]
+
+
+def _pointer(error: jsonschema.ValidationError) -> str:
+    parts = [str(part).replace('~', '~0').replace('/', '~1') for part in error.path]
+    return '/' + '/'.join(parts)

@@ -1,0 +1,1 @@
+"""Tasks: records and their rules (this package knows nothing of HTTP)."""
