@@ -94,8 +94,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def from_tree(element, plan: Element) -> dict[str, Any]:
-    """Convert an element (already valid against its XSD) to a plain dict."""
+def from_tree(element, plan: Element, *, nulls: bool = False) -> dict[str, Any]:
+    """Convert an element (already valid against its XSD) to a plain dict.
+
+    Args:
+        element: the element.
+        plan: its mapping.
+        nulls: read absent nullable fields as ``None`` (a response, where an
+            absent element means null) instead of leaving them out (a
+            request body, where an absent field keeps its value).
+    """
     doc: dict[str, Any] = {
         name: []
         for name, node in plan.fields
@@ -107,27 +115,31 @@ def from_tree(element, plan: Element) -> dict[str, Any]:
     for child in element:
         node = plan.field(child.tag)
         if node is not None:
-            _read_field(doc, child, child.tag, node)
+            _read_field(doc, child, child.tag, node, nulls)
             continue
         array = _unwrapped_array(plan, child.tag)
         if array is not None:
             name, node = array
-            doc.setdefault(name, []).append(_read_item(child, node))
+            doc.setdefault(name, []).append(_read_item(child, node, nulls))
+    if nulls:
+        for name, node in plan.fields:
+            if name not in doc and node.nullable:
+                doc[name] = None
     return doc
 
 
-def _read_field(doc: dict, child, name: str, node) -> None:
+def _read_field(doc: dict, child, name: str, node, nulls: bool) -> None:
     if isinstance(node, Array):
-        doc[name] = [_read_item(item, node) for item in child]
+        doc[name] = [_read_item(item, node, nulls) for item in child]
     elif isinstance(node, Element):
-        doc[name] = from_tree(child, node)
+        doc[name] = from_tree(child, node, nulls=nulls)
     else:
         doc[name] = _value(child.text or '', node)
 
 
-def _read_item(child, node: Array) -> Any:
+def _read_item(child, node: Array, nulls: bool) -> Any:
     if isinstance(node.item, Element):
-        return from_tree(child, node.item)
+        return from_tree(child, node.item, nulls=nulls)
     return _value(child.text or '', node.item)
 
 

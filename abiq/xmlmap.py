@@ -42,6 +42,7 @@ class Array:
     item_name: str
     item: Scalar | Element
     wrapped: bool
+    nullable: bool = False
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def validate_document(codec: Codec, body: bytes, name: str, fmt: str, version: i
         root = etree.fromstring(body)
         xsd = codec.xsds[(name, version)]
         assert xsd.validate(root), [str(e) for e in xsd.error_log]
-        doc = xmlcodec.from_tree(root, codec.plans[(name, version)])
+        doc = xmlcodec.from_tree(root, codec.plans[(name, version)], nulls=True)
     else:
         doc = orjson.loads(body)
     problems = codec.schemas.violations(doc, name, version)
