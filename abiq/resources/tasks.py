@@ -36,7 +36,7 @@ def send_task(resource: Resource, req, resp, task: Task, status: int = 200) -> N
                       accepted.version)
     resource.codec.send(resp, doc, accepted, resource.urls(req))
     resp.status = status
-    resp.etag = '"' + hashlib.blake2b(resp.data, digest_size=12).hexdigest() + '"'
+    resp.etag = hashlib.blake2b(resp.data, digest_size=12).hexdigest()
     if task.status in ACTIVE:
         resp.retry_after = RETRY_AFTER_SECONDS
     if task.status in TERMINAL and task.expires_at:
@@ -139,10 +139,11 @@ class Item(Resource):
         task = records.get_visible(self.caller(req), task_id)
         send_task(self, req, resp, task)
         if req.if_none_match and any(
-            tag == '*' or tag == resp.etag for tag in req.if_none_match
+            tag == '*' or tag == resp.etag.strip('"') for tag in req.if_none_match
         ):
             resp.status = falcon.HTTP_304
             resp.data = None
+            resp.delete_header('Content-Type')
             return
         result = result_href(task, self.urls(req))
         if result:

@@ -1,0 +1,65 @@
+"""The abiq command: init is idempotent and creates what it says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from abiq.db import bind
+from abiq.db import open_database
+from abiq.db.models import Enterprise
+from abiq.db.models import User
+from abiq.passwords import verify_password
+
+
+def run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, '-m', 'abiq.cli', *args],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    import os
+
+    environ = dict(os.environ)
+    environ['ABIQ_DATABASE_URL'] = f'sqlite:///{tmp_path}/cli.db'
+    environ.pop('ABIQ_ADMIN_PASSWORD', None)
+    return environ
+
+
+def test_init_demo_twice_keeps_the_database(env, tmp_path):
+    first = run('init', '--demo', env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert 'created user admin, password: ' in first.stdout
+    generated = first.stdout.split('created user admin, password: ')[1].split()[0]
+    second = run('init', '--demo', env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert 'created user' not in second.stdout
+    db = open_database(env['ABIQ_DATABASE_URL'])
+    bind(db)
+    with db.connection_context():
+        assert {e.name for e in Enterprise.select()} == {'abiq', 'demo'}
+        admin = User.get(User.name == 'admin')
+        assert admin.role == 'admin' and verify_password(generated, admin.password_hash)
+        demo = User.get(User.name == 'demo')
+        assert demo.role == 'user' and verify_password('demo', demo.password_hash)
+
+
+def test_admin_password_from_environment(env, tmp_path):
+    env['ABIQ_ADMIN_PASSWORD'] = 's3cret-admin'
+    result = run('init', env=env, cwd=tmp_path)
+    assert result.returncode == 0 and 's3cret-admin' not in result.stdout
+    db = open_database(env['ABIQ_DATABASE_URL'])
+    bind(db)
+    with db.connection_context():
+        assert verify_password('s3cret-admin', User.get(User.name == 'admin').password_hash)
+
+
+def test_bad_setting_exits_2(env, tmp_path):
+    env['ABIQ_MAX_PAGE'] = 'lots'
+    result = run('init', env=env, cwd=tmp_path)
+    assert result.returncode == 2 and 'ABIQ_MAX_PAGE' in result.stderr
