@@ -114,8 +114,11 @@ def world(database_url, password_hash) -> World:
 
         def user(name, enterprise, role):
             return User.create(
-                name=name, enterprise=enterprise, role=role,
-                email=f'{name}@example.com', password_hash=password_hash,
+                name=name,
+                enterprise=enterprise,
+                role=role,
+                email=f'{name}@example.com',
+                password_hash=password_hash,
             )
 
         return World(

@@ -28,8 +28,15 @@ def make_tasks(enterprise, user, count: int, **fields) -> list[str]:
             'updated_at': created,
             'external': fields.get('external', True),
         }
-        for key in ('result_kind', 'result_id', 'finished_at', 'expires_at',
-                    'target_kind', 'target_id', 'errors'):
+        for key in (
+            'result_kind',
+            'result_id',
+            'finished_at',
+            'expires_at',
+            'target_kind',
+            'target_id',
+            'errors',
+        ):
             if key in fields:
                 row[key] = fields[key]
         rows.append(row)

@@ -48,7 +48,9 @@ class Answer:
 
     def links(self, rel: str) -> list[str]:
         """Return the hrefs of every link with a rel."""
-        return [lk['href'] for lk in (self.doc or {}).get('links', []) if lk['rel'] == rel]
+        return [
+            lk['href'] for lk in (self.doc or {}).get('links', []) if lk['rel'] == rel
+        ]
 
     def has(self, rel: str) -> bool:
         """Tell whether the document has a link with a rel."""
@@ -140,7 +142,9 @@ class Api:
         ), described
         if resp.status_int >= 500:
             assert resp.status_int == 500 and 'X-Request-Id' in resp.headers
-        return Answer(resp.status_int, resp.headers, resp.body, doc, (name, fmt, version))
+        return Answer(
+            resp.status_int, resp.headers, resp.body, doc, (name, fmt, version)
+        )
 
 
 def validate_document(codec: Codec, body: bytes, name: str, fmt: str, version: int):

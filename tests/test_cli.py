@@ -17,7 +17,12 @@ from abiq.passwords import verify_password
 def run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, '-m', 'abiq.cli', *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -56,7 +61,9 @@ def test_admin_password_from_environment(env, tmp_path):
     db = open_database(env['ABIQ_DATABASE_URL'])
     bind(db)
     with db.connection_context():
-        assert verify_password('s3cret-admin', User.get(User.name == 'admin').password_hash)
+        assert verify_password(
+            's3cret-admin', User.get(User.name == 'admin').password_hash
+        )
 
 
 def test_bad_setting_exits_2(env, tmp_path):

@@ -191,10 +191,13 @@ def test_external_task_lifecycle(api, world):
     assert task.doc['attempt'] == 1 and task.doc['status'] == 'pending'
     assert task.headers['Location'] == task.link('self')
     edit = task.link('edit')
-    running = api.put(edit, {'status': 'started', 'log': 'a\nb'}, content_type=JSON2,
-                      status=200)
+    running = api.put(
+        edit, {'status': 'started', 'log': 'a\nb'}, content_type=JSON2, status=200
+    )
     assert running.doc['status'] == 'running' and running.doc['startedAt']
-    assert running.doc['description'] == 'from VirtShell' and running.doc['progress'] == 5
+    assert (
+        running.doc['description'] == 'from VirtShell' and running.doc['progress'] == 5
+    )
     full = dict(running.doc, progress=60)
     again = api.put(edit, full, content_type=JSON2, status=200)
     assert again.doc['progress'] == 60 and again.doc['log'] == 'a\nb'
@@ -208,13 +211,18 @@ def test_external_task_lifecycle(api, world):
 def test_external_task_with_target_and_jobs_in_xml(api, world):
     enterprise = api.get('/', status=200).link('enterprise')
     body = (
-        '<task><link rel="target" href="%s"/><type>SYNC</type>'
+        f'<task><link rel="target" href="{enterprise}"/><type>SYNC</type>'
         '<status>queued</status><jobs><job><type>A</type><status>Done</status></job>'
-        '<job><type>B</type></job></jobs></task>' % enterprise
+        '<job><type>B</type></job></jobs></task>'
     )
     create_href = api.get(tasks_url(api), status=200).link('create')
-    task = api.post(create_href, body, content_type='application/vnd.abiq.task+xml',
-                    accept='application/vnd.abiq.task+xml', status=201)
+    task = api.post(
+        create_href,
+        body,
+        content_type='application/vnd.abiq.task+xml',
+        accept='application/vnd.abiq.task+xml',
+        status=201,
+    )
     assert task.link('target') == enterprise
     assert [job['status'] for job in task.doc['jobs']] == ['finished', 'pending']
     targeted = api.get(api.get(enterprise, status=200).link('tasks'), status=200)
@@ -231,8 +239,11 @@ def test_cancel_pending_external_task(api, world):
     cancelled = api.post(task.link('cancel'), status=200)
     assert cancelled.doc['status'] == 'cancelled' and not cancelled.has('cancel')
     assert not cancelled.doc['cancellable'] and not cancelled.doc['retryable']
-    v1 = api.get(task.link('self'), accept='application/vnd.abiq.task+json; version=1',
-                 status=200)
+    v1 = api.get(
+        task.link('self'),
+        accept='application/vnd.abiq.task+json; version=1',
+        status=200,
+    )
     assert v1.doc['status'] == 'failed' and v1.doc['error']['code'] == 'TASK-CANCELLED'
 
 
@@ -253,10 +264,14 @@ def test_server_run_task_rejects_put(api, world):
 
 def test_v1_task_fields(api, world):
     task = create(api, {'type': 'BACKUP', 'status': 'in progress'})
-    v1 = api.get(task.link('self'), accept='application/vnd.abiq.task+xml; version=1',
-                 status=200)
+    v1 = api.get(
+        task.link('self'), accept='application/vnd.abiq.task+xml; version=1', status=200
+    )
     assert v1.doc['status'] == 'pending'
     assert set(v1.doc) == {'links', 'id', 'type', 'status', 'expiresAt'}
     assert {link['rel'] for link in v1.doc['links']} == {
-        'self', 'parent', 'cancel', 'describedby'
+        'self',
+        'parent',
+        'cancel',
+        'describedby',
     }
