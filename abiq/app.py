@@ -14,15 +14,18 @@ from abiq.db import open_database
 from abiq.errors import ApiError
 from abiq.links import Urls
 from abiq.links import base_url
+from abiq.longpoll import Waiter
 from abiq.middleware import ApiMiddleware
 from abiq.representation import Codec
 from abiq.resources import enterprises
 from abiq.resources import root
 from abiq.resources import schemas
+from abiq.resources import task_actions
 from abiq.resources import tasks
 from abiq.resources import tokens
 from abiq.resources import users
 from abiq.resources.base import Services
+from abiq.tasks.catalog import build_engine
 
 __all__ = ['AbiqApp', 'create_app']
 
@@ -47,7 +50,14 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     if bind_database:
         bind(open_database(config.database_url))
     codec = Codec(config)
-    services = Services(config, codec, Authenticator(config.auth_cache_seconds))
+    engine = build_engine(config)
+    services = Services(
+        config,
+        codec,
+        Authenticator(config.auth_cache_seconds),
+        engine,
+        Waiter(engine.changes, config.max_waiters),
+    )
     app = AbiqApp(middleware=[ApiMiddleware(services)])
     app.services = services
     app.req_options.strip_url_path_trailing_slash = False
@@ -67,7 +77,9 @@ def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
         ('/xsd/v{version:int}/{name}.xsd', schemas.XmlSchema(services)),
         ('/tasks', tasks.Collection(services)),
         ('/tasks/{task_id}', tasks.Item(services)),
-        ('/tasks/{task_id}/cancel', tasks.Cancel(services)),
+        ('/tasks/{task_id}/cancel', task_actions.Cancel(services)),
+        ('/tasks/{task_id}/retry', task_actions.Retry(services)),
+        ('/diagnostics', task_actions.Diagnostics(services)),
         ('/enterprises', enterprises.Collection(services)),
         ('/enterprises/{enterprise_id:int}', enterprises.Item(services)),
         ('/enterprises/{enterprise_id:int}/users', users.Collection(services)),

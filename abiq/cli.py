@@ -55,16 +55,57 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    """Serve the API with waitress."""
+    """Serve the API with waitress, with task workers in the same process."""
     import waitress
 
     from abiq.app import create_app
+    from abiq.tasks.worker import WorkerPool
 
     app = create_app(config)
-    print(f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
-          f'(database {config.database_url})', flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
-                   ident='abiq', clear_untrusted_proxy_headers=False)
+    pool = WorkerPool(app.services.engine, args.workers, config.worker_poll)
+    pool.start()
+    print(
+        f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
+        f'(database {config.database_url}, {args.workers} task workers)',
+        flush=True,
+    )
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
+                       ident='abiq', clear_untrusted_proxy_headers=False)
+    finally:
+        pool.stop(timeout=10)
+    return 0
+
+
+def cmd_worker(config: Config, args: argparse.Namespace) -> int:
+    """Run task workers only, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from abiq.tasks.catalog import build_engine
+    from abiq.tasks.worker import WorkerPool
+
+    bind(open_database(config.database_url))
+    pool = WorkerPool(build_engine(config), args.concurrency, config.worker_poll)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    pool.start()
+    print(f'abiq worker running {args.concurrency} threads', flush=True)
+    stop.wait()
+    # NOTE: workers finish the job they are in, then give their task back.
+    pool.stop()
+    return 0
+
+
+def cmd_purge(config: Config, args: argparse.Namespace) -> int:
+    """Delete expired tasks."""
+    from abiq.tasks.catalog import build_engine
+
+    bind(open_database(config.database_url))
+    with database.connection_context():
+        purged = build_engine(config).purge()
+    print(f'purged {purged} expired tasks')
     return 0
 
 
@@ -81,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--workers', type=int, default=2,
                        help='task worker threads in this process (0: none)')
     serve.set_defaults(handler=cmd_serve)
+    worker = commands.add_parser('worker', help='run task workers only')
+    worker.add_argument('--concurrency', type=int, default=2)
+    worker.set_defaults(handler=cmd_worker)
+    purge = commands.add_parser('purge', help='delete expired tasks')
+    purge.set_defaults(handler=cmd_purge)
     return parser
 
 

@@ -23,6 +23,10 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TASK_RETENTION = 86400
 DEFAULT_AUTH_CACHE_SECONDS = 60
 DEFAULT_PREFIX = '/api'
+DEFAULT_TASK_LEASE = 30
+DEFAULT_TASK_MAX_ATTEMPTS = 3
+DEFAULT_MAX_WAIT = 30
+DEFAULT_MAX_WAITERS = 4
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -54,6 +58,11 @@ class Config:
     log_level: str = 'INFO'
     auth_cache_seconds: int = DEFAULT_AUTH_CACHE_SECONDS
     prefix: str = DEFAULT_PREFIX
+    task_lease: float = DEFAULT_TASK_LEASE
+    task_max_attempts: int = DEFAULT_TASK_MAX_ATTEMPTS
+    max_wait: int = DEFAULT_MAX_WAIT
+    max_waiters: int = DEFAULT_MAX_WAITERS
+    worker_poll: float = 1.0
     schema_dir: Path = PROJECT_DIR / 'schemas'
     xsd_dir: Path = PROJECT_DIR / 'xsd'
 
@@ -81,6 +90,14 @@ class Config:
             log_level=env.get('ABIQ_LOG_LEVEL', 'INFO').upper(),
             auth_cache_seconds=_positive(
                 env, 'ABIQ_AUTH_CACHE_SECONDS', DEFAULT_AUTH_CACHE_SECONDS, zero=True
+            ),
+            task_lease=_positive(env, 'ABIQ_TASK_LEASE', DEFAULT_TASK_LEASE),
+            task_max_attempts=_positive(
+                env, 'ABIQ_TASK_MAX_ATTEMPTS', DEFAULT_TASK_MAX_ATTEMPTS
+            ),
+            max_wait=_positive(env, 'ABIQ_MAX_WAIT', DEFAULT_MAX_WAIT, zero=True),
+            max_waiters=_positive(
+                env, 'ABIQ_MAX_WAITERS', DEFAULT_MAX_WAITERS, zero=True
             ),
         )
 

@@ -92,9 +92,16 @@ class Task(BaseModel):
     errors = peewee.TextField(default='[]')
     cancel_requested = peewee.BooleanField(default=False)
     revision = peewee.IntegerField(default=1)
+    params = peewee.TextField(default='{}')
+    # NOTE: the lease says which worker runs the task and until when; a
+    # worker that dies stops renewing it, and another claims the task.
+    lease_owner = peewee.CharField(max_length=128, null=True)
+    lease_expires_at = peewee.DateTimeField(null=True)
+    claims = peewee.IntegerField(default=0)
 
     class Meta:
         indexes = (
+            (('status', 'created_at'), False),
             (('enterprise', 'created_at', 'id'), False),
             (('created_at', 'id'), False),
             (('target_kind', 'target_id'), False),
@@ -111,6 +118,8 @@ class TaskJob(BaseModel):
     status = peewee.CharField(max_length=16, default='pending')
     started_at = peewee.DateTimeField(null=True)
     finished_at = peewee.DateTimeField(null=True)
+    params = peewee.TextField(default='{}')
+    runs = peewee.IntegerField(default=0)  # executions started, for auditing
 
     class Meta:
         indexes = ((('task', 'position'), True),)

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from abiq.auth import Caller
     from abiq.config import Config
     from abiq.links import Urls
+    from abiq.longpoll import Waiter
     from abiq.media import Accepted
     from abiq.representation import Codec
+    from abiq.tasks.engine import Engine
 
 __all__ = ['Resource', 'Services']
 
@@ -33,6 +35,8 @@ class Services:
     config: Config
     codec: Codec
     authenticator: Authenticator
+    engine: Engine
+    waiter: Waiter
 
 
 class Resource:

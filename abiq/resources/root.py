@@ -32,6 +32,7 @@ class Root(Resource):
         ]
         if caller.is_admin:
             links.append(urls.link('enterprises', urls.enterprises(), 'enterprises'))
+            links.append(urls.link('diagnostics', urls.url('diagnostics'), 'sleep'))
         doc = {
             'links': links,
             'name': 'abiq',

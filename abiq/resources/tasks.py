@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import falcon
@@ -14,35 +13,17 @@ from abiq.errors import forbidden
 from abiq.errors import not_found
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
-from abiq.representations.tasks import result_href
 from abiq.resources.base import Resource
+from abiq.resources.task_actions import cancel_task
+from abiq.resources.task_actions import retry_task
+from abiq.resources.task_answers import answer_task
+from abiq.resources.task_answers import wait_seconds
+from abiq.resources.task_answers import send_task
 from abiq.statuses import ACTIVE
-from abiq.statuses import TERMINAL
 from abiq.targets import resolve
 from abiq.tasks import records
-from abiq.timestamps import http_date
 
-__all__ = ['Cancel', 'Collection', 'EnterpriseTasks', 'Item', 'send_task']
-
-# NOTE: a suggested poll delay; the engine's long polling makes it matter less.
-RETRY_AFTER_SECONDS = 1
-
-
-def send_task(resource: Resource, req, resp, task: Task, status: int = 200) -> None:
-    """Send a task with the headers its state calls for (API.md §8 Polling)."""
-    jobs = records.jobs_of([task])[task.id]
-    accepted = resource.accepted(req).as_name('task')
-    doc = render_task(task, jobs, resource.urls(req), resource.caller(req),
-                      accepted.version)
-    resource.codec.send(resp, doc, accepted, resource.urls(req))
-    resp.status = status
-    resp.etag = hashlib.blake2b(resp.data, digest_size=12).hexdigest()
-    if task.status in ACTIVE:
-        resp.retry_after = RETRY_AFTER_SECONDS
-    if task.status in TERMINAL and task.expires_at:
-        resp.expires = task.expires_at
-        resp.set_header('Expires', http_date(task.expires_at))
-
+__all__ = ['Collection', 'EnterpriseTasks', 'Item']
 
 class _TaskList(Resource):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
@@ -131,25 +112,35 @@ class EnterpriseTasks(_TaskList):
 class Item(Resource):
     """One task: read it, update it (external tasks), cancel it with DELETE."""
 
-    answers = {'GET': 'task', 'PUT': 'task', 'DELETE': 'task'}
-    any_name = frozenset({'PUT', 'DELETE'})
+    answers = {'GET': 'task', 'PUT': 'task', 'DELETE': 'task', 'PATCH': 'task'}
+    any_name = frozenset({'PUT', 'DELETE', 'PATCH'})
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        """Answer the task: 200, or 303 to its result once finished."""
-        task = records.get_visible(self.caller(req), task_id)
-        send_task(self, req, resp, task)
-        if req.if_none_match and any(
-            tag == '*' or tag == resp.etag.strip('"') for tag in req.if_none_match
-        ):
+        """Answer the task: 200, or 303 to its result once finished.
+
+        With ``Prefer: wait=N`` an active task (or one matching
+        ``If-None-Match``) is answered when it changes, or after N seconds.
+        """
+        caller = self.caller(req)
+        task = records.get_visible(caller, task_id)
+        answer_task(self, req, resp, task)
+        unchanged = self._not_modified(req, resp)
+        wait = wait_seconds(self, req, resp)
+        if wait and (unchanged or (task.status in ACTIVE and not req.if_none_match)):
+            revision = task.revision
+            self.services.waiter.wait(wait, lambda: _revision(task.id) != revision)
+            task = records.get_visible(caller, task_id)
+            answer_task(self, req, resp, task)
+            unchanged = self._not_modified(req, resp)
+        if unchanged:
             resp.status = falcon.HTTP_304
             resp.data = None
             resp.delete_header('Content-Type')
-            return
-        result = result_href(task, self.urls(req))
-        if result:
-            resp.status = falcon.HTTP_303
-            resp.location = result
-            resp.content_location = self.urls(req).task(task.id)
+
+    @staticmethod
+    def _not_modified(req: falcon.Request, resp: falcon.Response) -> bool:
+        etag = resp.etag.strip('"')
+        return any(tag in ('*', etag) for tag in req.if_none_match or ())
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Update an external task's status, progress, log, description, jobs."""
@@ -163,24 +154,15 @@ class Item(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: str):
         """Cancel the task (same as its ``cancel`` link)."""
-        _cancel(self, req, resp, task_id)
+        cancel_task(self, req, resp, task_id)
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: str):
+        """Retry the task (same as its ``retry`` link); the body must be empty."""
+        if req.content_length or req.bounded_stream.read(1):
+            raise bad_request('400-BAD-REQUEST', 'PATCH on a task retries it; '
+                              'send it with an empty body')
+        retry_task(self, req, resp, task_id)
 
 
-class Cancel(Resource):
-    """The ``cancel`` action of a task."""
-
-    answers = {'POST': 'task'}
-    any_name = frozenset({'POST'})
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        """Cancel: 200 when done at once, 202 when it stops at a job boundary."""
-        _cancel(self, req, resp, task_id)
-
-
-def _cancel(resource: Resource, req, resp, task_id: str) -> None:
-    caller = resource.require_writer(req)
-    task = records.get_visible(caller, task_id)
-    done = records.cancel(task, resource.config.task_retention)
-    task = Task.get_by_id(task.id)
-    send_task(resource, req, resp, task, status=200 if done else 202)
-
+def _revision(task_id: str) -> int | None:
+    return Task.select(Task.revision).where(Task.id == task_id).scalar()

@@ -1,0 +1,77 @@
+"""Task actions: cancel, retry, and the diagnostic SLEEP task."""
+
+from __future__ import annotations
+
+import falcon
+
+from abiq.db.models import Task
+from abiq.errors import bad_request
+from abiq.resources.base import Resource
+from abiq.resources.task_answers import answer_started
+from abiq.resources.task_answers import send_task
+from abiq.tasks import records
+from abiq.tasks.diagnostics import sleep_jobs
+
+__all__ = ['Cancel', 'Diagnostics', 'Retry', 'cancel_task', 'retry_task']
+
+
+def cancel_task(resource: Resource, req, resp, task_id: str) -> None:
+    """Cancel: 200 when done at once, 202 when it stops at a job boundary."""
+    caller = resource.require_writer(req)
+    task = records.get_visible(caller, task_id)
+    done = records.cancel(task, resource.config.task_retention)
+    resource.services.engine.changes.notify()
+    send_task(resource, req, resp, Task.get_by_id(task.id), status=200 if done else 202)
+
+
+def retry_task(resource: Resource, req, resp, task_id: str) -> None:
+    """Retry a failed or cancelled task from its first unfinished job: 202."""
+    caller = resource.require_writer(req)
+    task = records.get_visible(caller, task_id)
+    answer_started(resource, req, resp, resource.services.engine.retry(task))
+
+
+class Cancel(Resource):
+    """The ``cancel`` action of a task."""
+
+    answers = {'POST': 'task'}
+    any_name = frozenset({'POST'})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
+        """Cancel the task."""
+        cancel_task(self, req, resp, task_id)
+
+
+class Retry(Resource):
+    """The ``retry`` action of a failed or cancelled task."""
+
+    answers = {'POST': 'task'}
+    any_name = frozenset({'POST'})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
+        """Retry the task."""
+        retry_task(self, req, resp, task_id)
+
+
+class Diagnostics(Resource):
+    """``diagnostics``: administrators start SLEEP tasks to test the engine."""
+
+    answers = {'POST': 'task'}
+    any_name = frozenset({'POST'})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Start a SLEEP task from a ``sleep`` document: 202."""
+        caller = self.require_admin(req)
+        _, doc = self.codec.read(req, ('sleep',), required=('jobs',))
+        if doc.get('failJob', 0) > doc['jobs']:
+            raise bad_request('400-BAD-REQUEST', '/failJob: must not exceed jobs')
+        doc.pop('links', None)
+        task = self.services.engine.submit(
+            'SLEEP',
+            enterprise_id=caller.enterprise_id,
+            user_id=caller.user.id,
+            jobs=sleep_jobs(doc),
+            description=f'Diagnostic: {doc["jobs"]} jobs of {doc.get("seconds", 0)} s',
+            params=doc,
+        )
+        answer_started(self, req, resp, task)

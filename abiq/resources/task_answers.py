@@ -1,0 +1,80 @@
+"""How a task is answered: headers by state, 303 to results, 202 for new work,
+and long polling with ``Prefer: wait``."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import falcon
+
+from abiq.db.models import Task
+from abiq.longpoll import requested_wait
+from abiq.representations.tasks import render_task
+from abiq.representations.tasks import result_href
+from abiq.statuses import ACTIVE
+from abiq.statuses import TERMINAL
+from abiq.tasks import records
+from abiq.timestamps import http_date
+
+if TYPE_CHECKING:
+    from abiq.resources.base import Resource
+
+__all__ = ['answer_started', 'answer_task', 'send_task', 'wait_seconds']
+
+# NOTE: a suggested poll delay; clients that can should use Prefer: wait.
+RETRY_AFTER_SECONDS = 1
+
+
+def send_task(resource: Resource, req, resp, task: Task, status: int = 200) -> None:
+    """Send a task with the headers its state calls for (API.md §8 Polling)."""
+    jobs = records.jobs_of([task])[task.id]
+    accepted = resource.accepted(req).as_name('task')
+    urls = resource.urls(req)
+    doc = render_task(task, jobs, urls, resource.caller(req), accepted.version)
+    resource.codec.send(resp, doc, accepted, urls)
+    resp.status = status
+    resp.etag = hashlib.blake2b(resp.data, digest_size=12).hexdigest()
+    if task.status in ACTIVE:
+        resp.retry_after = RETRY_AFTER_SECONDS
+    if task.status in TERMINAL and task.expires_at:
+        resp.set_header('Expires', http_date(task.expires_at))
+
+
+def answer_task(resource: Resource, req, resp, task: Task) -> None:
+    """Answer as a GET of the task does: 303 to the result once finished."""
+    send_task(resource, req, resp, task)
+    result = result_href(task, resource.urls(req))
+    if result:
+        resp.status = falcon.HTTP_303
+        resp.location = result
+        resp.content_location = resource.urls(req).task(task.id)
+
+
+def wait_seconds(resource: Resource, req, resp) -> int | None:
+    """Return the wait a ``Prefer`` header asks for (capped) and say so."""
+    wait = requested_wait(req.get_header('Prefer'), resource.config.max_wait)
+    if wait is not None:
+        resp.set_header('Preference-Applied', f'wait={wait}')
+    return wait
+
+
+def answer_started(resource: Resource, req, resp, task: Task) -> None:
+    """Answer a request that started work: 202, or as the task ended when it
+    ended within the ``Prefer: wait`` the client asked for."""
+    wait = wait_seconds(resource, req, resp)
+    href = resource.urls(req).task(task.id)
+    if wait:
+        resource.services.waiter.wait(wait, lambda: _status(task.id) in TERMINAL)
+        task = Task.get_by_id(task.id)
+        if task.status in TERMINAL:
+            answer_task(resource, req, resp, task)
+            resp.content_location = href
+            return
+    send_task(resource, req, resp, task, status=202)
+    resp.location = href
+    resp.content_location = href
+
+
+def _status(task_id: str) -> str | None:
+    return Task.select(Task.status).where(Task.id == task_id).scalar()

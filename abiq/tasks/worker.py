@@ -1,0 +1,120 @@
+"""Worker threads: claim tasks, run them, renew leases, purge expired tasks.
+
+``abiq serve --workers N`` runs a :class:`WorkerPool` inside the API process;
+``abiq worker --concurrency N`` runs one on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from abiq.db.models import database
+from abiq.tasks.engine import Engine
+
+__all__ = ['WorkerPool']
+
+log = logging.getLogger('abiq.worker')
+
+PURGE_EVERY = 60.0
+
+
+class WorkerPool:
+    """N worker threads and one lease-renewing heartbeat thread.
+
+    Args:
+        engine: the engine the workers run tasks with.
+        concurrency: number of worker threads.
+        poll_interval: the slow safety-net poll (seconds); in-process
+            submissions wake the workers at once.
+    """
+
+    def __init__(self, engine: Engine, concurrency: int, poll_interval: float = 1.0):
+        self.engine = engine
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self.stopping = threading.Event()
+        self._prefix = f'{socket.gethostname()}:{os.getpid()}'
+        self._running: dict[str, str] = {}  # worker id -> task id
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._last_purge = 0.0
+
+    def start(self) -> None:
+        """Start the worker threads and the heartbeat."""
+        for number in range(self.concurrency):
+            worker_id = f'{self._prefix}:{number}'
+            thread = threading.Thread(
+                target=self._work, args=(worker_id,), name=f'abiq-worker-{number}',
+                daemon=True,
+            )
+            self._threads.append(thread)
+        self._threads.append(
+            threading.Thread(target=self._heartbeat, name='abiq-heartbeat', daemon=True)
+        )
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask the workers to stop at their next job boundary and wait."""
+        self.stopping.set()
+        self.engine.changes.notify()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self, worker_id: str) -> None:
+        database.connect(reuse_if_open=True)
+        try:
+            while not self.stopping.is_set():
+                if not self._work_once(worker_id):
+                    seen = self.engine.changes.generation
+                    self.engine.changes.wait(seen, self.poll_interval)
+        finally:
+            database.close()
+
+    def _work_once(self, worker_id: str) -> bool:
+        """Claim and run one task; return whether there was one."""
+        try:
+            self._maybe_purge()
+            task = self.engine.claim(worker_id)
+            if task is None:
+                return False
+            with self._lock:
+                self._running[worker_id] = task.id
+            try:
+                self.engine.run(task, worker_id, self.stopping.is_set)
+            finally:
+                with self._lock:
+                    self._running.pop(worker_id, None)
+            return True
+        except Exception:  # NOTE: a database hiccup must not end the thread
+            log.exception('worker %s failed; going on', worker_id)
+            time.sleep(min(self.poll_interval, 1.0))
+            return False
+
+    def _heartbeat(self) -> None:
+        database.connect(reuse_if_open=True)
+        interval = max(self.engine.lease_seconds / 3, 0.05)
+        try:
+            while not self.stopping.wait(interval):
+                with self._lock:
+                    running = list(self._running.items())
+                for worker_id, task_id in running:
+                    try:
+                        self.engine.renew(worker_id, task_id)
+                    except Exception:
+                        log.exception('could not renew the lease of %s', task_id)
+        finally:
+            database.close()
+
+    def _maybe_purge(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        purged = self.engine.purge()
+        if purged:
+            log.info('purged %d expired tasks', purged)
