@@ -99,6 +99,7 @@ class Config:
             max_waiters=_positive(
                 env, 'ABIQ_MAX_WAITERS', DEFAULT_MAX_WAITERS, zero=True
             ),
+            worker_poll=_seconds(env, 'ABIQ_WORKER_POLL', 1.0),
         )
 
 
@@ -111,6 +112,19 @@ def _positive(env: dict[str, str] | os._Environ, name: str, default: int, zero=F
     except ValueError as ex:
         raise ConfigError(f'{name} must be a whole number, not {raw!r}') from ex
     if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f'{name} must be greater than zero, not {raw!r}')
+    return value
+
+
+def _seconds(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == '':
+        return default
+    try:
+        value = float(raw)
+    except ValueError as ex:
+        raise ConfigError(f'{name} must be a number of seconds, not {raw!r}') from ex
+    if value <= 0:
         raise ConfigError(f'{name} must be greater than zero, not {raw!r}')
     return value
 
