@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
+from abiq import idempotency
 from abiq.db.models import database
 from abiq.errors import ApiError
 from abiq.links import Urls
@@ -65,6 +66,10 @@ class ApiMiddleware:
         if getattr(resource, 'auth', True):
             header = req.get_header('Authorization')
             req.context.caller = self.services.authenticator.authenticate(header)
+            if req.method == 'POST' and req.get_header('Idempotency-Key') is not None:
+                user_id = req.context.caller.user.id
+                limit = self.services.config.max_body
+                resp.complete = idempotency.begin(req, resp, user_id, limit)
 
     def process_response(
         self,
@@ -74,6 +79,7 @@ class ApiMiddleware:
         req_succeeded: bool,
     ) -> None:
         """Tag every answer with its request id."""
+        idempotency.finish(req, resp)
         request_id = getattr(req.context, 'request_id', None)
         if request_id:
             resp.set_header('X-Request-Id', request_id)

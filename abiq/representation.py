@@ -134,7 +134,10 @@ class Codec:
         limit = self.config.max_body
         if req.content_length is not None and req.content_length > limit:
             raise _too_large(limit)
-        data = req.bounded_stream.read(limit + 1)
+        # NOTE: an Idempotency-Key request has had its body read already.
+        data = getattr(req.context, 'raw_body', None)
+        if data is None:
+            data = req.bounded_stream.read(limit + 1)
         if len(data) > limit:
             raise _too_large(limit)
         if not data.strip():

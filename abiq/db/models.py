@@ -13,6 +13,7 @@ import peewee
 __all__ = [
     'MODELS',
     'Enterprise',
+    'IdempotencyRecord',
     'Task',
     'TaskJob',
     'Token',
@@ -125,7 +126,24 @@ class TaskJob(BaseModel):
         indexes = ((('task', 'position'), True),)
 
 
-MODELS = (Enterprise, User, Token, Task, TaskJob)
+class IdempotencyRecord(BaseModel):
+    """The first answer to a POST sent with an ``Idempotency-Key``."""
+
+    user = peewee.ForeignKeyField(User, on_delete='CASCADE')
+    key = peewee.CharField(max_length=255)
+    target = peewee.CharField(max_length=1024)
+    body_hash = peewee.CharField(max_length=64)
+    state = peewee.CharField(max_length=16, default='processing')
+    status = peewee.IntegerField(null=True)
+    headers = peewee.TextField(default='{}')
+    body = peewee.BlobField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((('user', 'key', 'target'), True),)
+
+
+MODELS = (Enterprise, User, Token, Task, TaskJob, IdempotencyRecord)
 
 
 def bind(db: peewee.Database) -> None:
