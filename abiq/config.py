@@ -63,6 +63,10 @@ class Config:
     max_wait: int = DEFAULT_MAX_WAIT
     max_waiters: int = DEFAULT_MAX_WAITERS
     worker_poll: float = 1.0
+    driver: str = 'sim'
+    sim_latency: float = 0.5
+    sim_faults: str = ''
+    libvirt_uri: str = 'test:///default'
     schema_dir: Path = PROJECT_DIR / 'schemas'
     xsd_dir: Path = PROJECT_DIR / 'xsd'
 
@@ -100,6 +104,10 @@ class Config:
                 env, 'ABIQ_MAX_WAITERS', DEFAULT_MAX_WAITERS, zero=True
             ),
             worker_poll=_seconds(env, 'ABIQ_WORKER_POLL', 1.0),
+            driver=_choice(env, 'ABIQ_DRIVER', ('sim', 'libvirt')),
+            sim_latency=_seconds(env, 'ABIQ_SIM_LATENCY', 0.5, zero=True),
+            sim_faults=env.get('ABIQ_SIM_FAULTS', ''),
+            libvirt_uri=env.get('ABIQ_LIBVIRT_URI', 'test:///default'),
         )
 
 
@@ -116,7 +124,14 @@ def _positive(env: dict[str, str] | os._Environ, name: str, default: int, zero=F
     return value
 
 
-def _seconds(env, name: str, default: float) -> float:
+def _choice(env, name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise ConfigError(f'{name} must be one of {", ".join(choices)}, not {value!r}')
+    return value
+
+
+def _seconds(env, name: str, default: float, zero: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw == '':
         return default
@@ -124,7 +139,7 @@ def _seconds(env, name: str, default: float) -> float:
         value = float(raw)
     except ValueError as ex:
         raise ConfigError(f'{name} must be a number of seconds, not {raw!r}') from ex
-    if value <= 0:
+    if value < 0 or (value == 0 and not zero):
         raise ConfigError(f'{name} must be greater than zero, not {raw!r}')
     return value
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+from abiq.db.domain import Template
+from abiq.db.domain import VirtualAppliance
+from abiq.db.domain import VirtualMachine
 from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.errors import bad_request
@@ -38,6 +41,13 @@ KINDS: dict[str, TargetKind] = {
         TargetKind('enterprise', 'enterprises', Enterprise, lambda row: row.id,
                    lambda row: row.name),
         TargetKind('user', 'users', User, lambda row: row.enterprise_id,
+                   lambda row: row.name),
+        TargetKind('virtualappliance', 'virtualappliances', VirtualAppliance,
+                   lambda row: row.enterprise_id, lambda row: row.name),
+        TargetKind('virtualmachine', 'virtualmachines', VirtualMachine,
+                   lambda row: row.virtualappliance.enterprise_id,
+                   lambda row: row.name),
+        TargetKind('template', 'templates', Template, lambda row: None,
                    lambda row: row.name),
     )
 }

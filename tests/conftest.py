@@ -15,7 +15,7 @@ from abiq.config import Config
 from abiq.db import bind
 from abiq.db import create_schema
 from abiq.db import open_database
-from abiq.db.models import MODELS
+from abiq.db import MODELS
 from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.db.models import database
@@ -74,13 +74,13 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def config(database_url: str) -> Config:
-    return Config(database_url=database_url)
+    return Config(database_url=database_url, sim_latency=0)
 
 
 @pytest.fixture(scope='session')
 def _default_app():
     # NOTE: building the app compiles every schema and XSD; do it once.
-    return create_app(Config(), bind_database=False)
+    return create_app(Config(sim_latency=0), bind_database=False)
 
 
 @pytest.fixture

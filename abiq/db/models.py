@@ -19,7 +19,6 @@ __all__ = [
     'Token',
     'User',
     'bind',
-    'create_schema',
     'database',
     'locked',
     'write_transaction',
@@ -151,10 +150,6 @@ def bind(db: peewee.Database) -> None:
     database.initialize(db)
 
 
-def create_schema() -> None:
-    """Create any missing table and index (idempotent)."""
-    with database.connection_context():
-        database.create_tables(MODELS, safe=True)
 
 
 def write_transaction():  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import falcon
 import peewee
 
+from abiq.db.domain import VirtualAppliance
 from abiq.db.models import Enterprise
 from abiq.db.models import Task
 from abiq.db.models import User
@@ -31,6 +32,9 @@ def render_enterprise(enterprise: Enterprise, urls: Urls, is_admin: bool) -> dic
         urls.link('self', href, 'enterprise', enterprise.name),
         urls.link('users', urls.enterprise(enterprise.id, 'users'), 'users'),
         urls.link('tasks', urls.enterprise(enterprise.id, 'tasks'), 'tasks'),
+        urls.link('virtualappliances',
+                  urls.enterprise(enterprise.id, 'virtualappliances'),
+                  'virtualappliances'),
     ]
     if is_admin:
         links.insert(1, urls.link('edit', href, 'enterprise', enterprise.name))
@@ -112,6 +116,9 @@ class Item(Resource):
         owns = (
             User.select().where(User.enterprise == enterprise.id).exists()
             or Task.select().where(Task.enterprise == enterprise.id).exists()
+            or VirtualAppliance.select()
+            .where(VirtualAppliance.enterprise == enterprise.id)
+            .exists()
         )
         if owns:
             raise conflict(

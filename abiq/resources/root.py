@@ -24,6 +24,9 @@ class Root(Resource):
         links = [
             urls.link('self', urls.root(), 'api'),
             urls.link('tasks', urls.tasks(), 'tasks'),
+            urls.link('virtualappliances', urls.url('virtualappliances'),
+                      'virtualappliances'),
+            urls.link('templates', urls.url('templates'), 'templates'),
             urls.link('currentuser', urls.user(user.id), 'user', user.name),
             urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'),
         ]

@@ -19,8 +19,7 @@ def cancel_task(resource: Resource, req, resp, task_id: str) -> None:
     """Cancel: 200 when done at once, 202 when it stops at a job boundary."""
     caller = resource.require_writer(req)
     task = records.get_visible(caller, task_id)
-    done = records.cancel(task, resource.config.task_retention)
-    resource.services.engine.changes.notify()
+    done = resource.services.engine.cancel(task)
     send_task(resource, req, resp, Task.get_by_id(task.id), status=200 if done else 202)
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import falcon
 
-from abiq.db.models import Enterprise
 from abiq.db.models import Task
 from abiq.errors import bad_request
 from abiq.errors import forbidden
@@ -20,10 +19,11 @@ from abiq.resources.task_answers import answer_task
 from abiq.resources.task_answers import wait_seconds
 from abiq.resources.task_answers import send_task
 from abiq.statuses import ACTIVE
+from abiq.targets import KINDS
 from abiq.targets import resolve
 from abiq.tasks import records
 
-__all__ = ['Collection', 'EnterpriseTasks', 'Item']
+__all__ = ['Collection', 'EntityTasks', 'Item']
 
 class _TaskList(Resource):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
@@ -71,13 +71,14 @@ class Collection(_TaskList):
             if link['rel'] == 'target':
                 kind, row = resolve(self.urls(req), link['href'], 'target')
                 owner = kind.enterprise_of(row)
-                if not caller.sees_enterprise(owner):
+                if owner is not None and not caller.sees_enterprise(owner):
                     raise bad_request(
                         '400-BAD-REQUEST',
                         f'The target link {link["href"]!r} does not point at an '
                         'entity of this API',
                     )
-                enterprise_id, target = owner, (kind.kind, str(row.id))
+                enterprise_id = owner if owner is not None else caller.enterprise_id
+                target = (kind.kind, str(row.id))
         task = records.create_external(
             caller, doc, enterprise_id, target, self.config.task_retention
         )
@@ -87,25 +88,35 @@ class Collection(_TaskList):
         resp.content_location = location
 
 
-class EnterpriseTasks(_TaskList):
-    """The tasks that targeted one enterprise."""
+class EntityTasks(_TaskList):
+    """The tasks that targeted one entity (an enterprise, appliance or machine).
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
-        """List the enterprise's tasks."""
-        caller = self.caller(req)
-        if not caller.sees_enterprise(enterprise_id) or not Enterprise.get_or_none(
-            Enterprise.id == enterprise_id
-        ):
+    Args:
+        services: the shared services.
+        kind: the entity kind (a key of :data:`abiq.targets.KINDS`).
+    """
+
+    def __init__(self, services, kind: str) -> None:
+        super().__init__(services)
+        self.kind = KINDS[kind]
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, **params: int):
+        """List the entity's tasks (the route's one field is the entity's id)."""
+        (entity_id,) = params.values()
+        caller, kind = self.caller(req), self.kind
+        row = kind.model.get_or_none(kind.model.id == entity_id)
+        owner = kind.enterprise_of(row) if row is not None else None
+        if row is None or (owner is not None and not caller.sees_enterprise(owner)):
             raise not_found()
         select = records.visible_tasks(caller).where(
-            (Task.target_kind == 'enterprise') & (Task.target_id == str(enterprise_id))
+            (Task.target_kind == kind.kind) & (Task.target_id == str(entity_id))
         )
         urls = self.urls(req)
 
         def href_for(query: list[tuple[str, Any]]) -> str:
-            return urls.url('enterprises', enterprise_id, 'tasks', query=query)
+            return urls.url(kind.segment, entity_id, 'tasks', query=query)
 
-        parent = urls.link('parent', urls.enterprise(enterprise_id), 'enterprise')
+        parent = urls.link('parent', urls.url(kind.segment, entity_id), kind.kind)
         self.list_tasks(req, resp, select, href_for, [parent])
 
 

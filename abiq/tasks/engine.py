@@ -31,6 +31,7 @@ from abiq.db.models import locked
 from abiq.db.models import utcnow
 from abiq.db.models import write_transaction
 from abiq.errors import conflict
+from abiq.tasks import records
 from abiq.tasks.notify import Changes
 from abiq.tasks.registry import Cancelled
 from abiq.tasks.registry import JobContext
@@ -65,6 +66,7 @@ class Engine:
         self.max_attempts = max_attempts
         self.changes = changes or Changes()
         self.types: dict[str, TaskType] = {}
+        self.driver: Any = None  # the hypervisor domain jobs use (set by catalog)
 
     def register(self, task_type: TaskType) -> None:
         """Make a task type runnable."""
@@ -82,8 +84,14 @@ class Engine:
         description: str = '',
         params: dict[str, Any] | None = None,
         target: tuple[str, str] | None = None,
+        before_commit: Callable[[str], None] | None = None,
     ) -> Task:
-        """Create a pending task and its jobs, committed when this returns."""
+        """Create a pending task and its jobs, committed when this returns.
+
+        Args:
+            before_commit: called with the new task's id inside the same
+                transaction (to take locks); an exception rolls it all back.
+        """
         if type_name not in self.types:
             raise KeyError(f'unknown task type {type_name}')
         now = utcnow()
@@ -99,7 +107,9 @@ class Engine:
             target_kind=target[0] if target else None,
             target_id=target[1] if target else None,
         )
-        with database.atomic():
+        with write_transaction():
+            if before_commit is not None:
+                before_commit(task.id)
             task.save(force_insert=True)
             TaskJob.insert_many(
                 [
@@ -299,7 +309,26 @@ class Engine:
                     (TaskJob.task == task_id)
                     & TaskJob.status.in_(['pending', 'running'])
                 ).execute()
+            if held:
+                self._ended(task_id, status)
         self.changes.notify()
+
+    def _ended(self, task_id: str, status: str) -> None:
+        """Run the task type's end hook (inside the ending transaction)."""
+        task = Task.get_by_id(task_id)
+        task_type = self.types.get(task.type)
+        if task_type is not None and task_type.on_end is not None:
+            task_type.on_end(task_id, orjson.loads(task.params or '{}'), status)
+
+    def cancel(self, task: Task) -> bool:
+        """Cancel a task; True when cancelled now, False when it will stop at
+        its next job boundary (see :func:`abiq.tasks.records.cancel`)."""
+        with write_transaction():
+            done = records.cancel(task, self.retention)
+            if done:
+                self._ended(task.id, 'cancelled')
+        self.changes.notify()
+        return done
 
     def release(self, task_id: str, worker_id: str) -> None:
         """Give a task back (the worker is stopping): it is claimable again."""
@@ -338,8 +367,9 @@ class Engine:
             TaskJob.update(status='pending', started_at=None, finished_at=None).where(
                 (TaskJob.task == task.id) & TaskJob.status.not_in(['finished', 'skipped'])
             ).execute()
+            task = Task.get_by_id(task.id)
         self.changes.notify()
-        return Task.get_by_id(task.id)
+        return task
 
     def purge(self) -> int:
         """Delete expired tasks (and their jobs); return how many."""

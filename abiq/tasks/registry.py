@@ -76,8 +76,11 @@ class TaskType:
         handlers: job type -> the function that runs it.
         result: task params -> (kind, id) of the entity a finished task
             leads to (303 See Other), or None for tasks without a result.
+        on_end: called with (task id, task params, final status) once the
+            task has ended, however it ended (releases locks, sets states).
     """
 
     name: str
     handlers: dict[str, JobFunction]
     result: Callable[[dict[str, Any]], tuple[str, str] | None] | None = None
+    on_end: Callable[[str, dict[str, Any], str], None] | None = None

@@ -1,0 +1,1 @@
+"""The cloud domain: what tasks do to virtual appliances and machines."""

@@ -1,0 +1,1 @@
+"""Hypervisor drivers: one small interface, a simulator and libvirt."""

@@ -1,0 +1,101 @@
+"""Templates: readable by everyone, managed by administrators."""
+
+from __future__ import annotations
+
+import falcon
+import peewee
+
+from abiq.db.domain import Template
+from abiq.db.domain import VirtualMachine
+from abiq.errors import conflict
+from abiq.errors import not_found
+from abiq.paging import CollectionSpec
+from abiq.representations.domain import render_template
+from abiq.resources.base import Resource
+
+__all__ = ['Collection', 'Item']
+
+TEMPLATES = CollectionSpec(
+    sort_fields={'name': Template.name, 'id': Template.id, 'os': Template.os},
+    default_sort='name',
+    text_fields=(Template.name, Template.description, Template.os),
+    tie_breaker=Template.id,
+)
+FIELDS = ('name', 'description', 'os', 'cpu', 'ram', 'disk')
+
+
+def _name_taken(name: str) -> Exception:
+    return conflict('TEMPLATE-1', f'A template named {name!r} already exists')
+
+
+class Collection(Resource):
+    """Every template; administrators create them here."""
+
+    answers = {'GET': 'templates', 'POST': 'template'}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """List templates, paged."""
+        urls, caller = self.urls(req), self.caller(req)
+        page = self.page(req, Template.select(), TEMPLATES)
+        items = [render_template(row, urls, caller) for row in page.items]
+
+        def href_for(query):
+            return urls.url('templates', query=query)
+
+        extra = [urls.link('create', href_for([]), 'template')] if caller.is_admin else []
+        self.send(req, resp, self.collection(req, page, items, href_for, extra))
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Create a template (administrators): 201."""
+        self.require_admin(req)
+        _, doc = self.codec.read(req, ('template',), required=('name',))
+        fields = {field: doc[field] for field in FIELDS if field in doc}
+        try:
+            template = Template.create(**fields)
+        except peewee.IntegrityError as ex:
+            raise _name_taken(doc['name']) from ex
+        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+        resp.status = falcon.HTTP_201
+        resp.location = self.urls(req).url('templates', template.id)
+
+
+class Item(Resource):
+    """One template."""
+
+    answers = {'GET': 'template', 'PUT': 'template'}
+
+    @staticmethod
+    def _get(template_id: int) -> Template:
+        template = Template.get_or_none(Template.id == template_id)
+        if template is None:
+            raise not_found()
+        return template
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, template_id: int):
+        """Answer the template."""
+        template = self._get(template_id)
+        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, template_id: int):
+        """Change the template (administrators); existing machines keep theirs."""
+        template = self._get(template_id)
+        self.require_admin(req)
+        _, doc = self.codec.read(req, ('template',))
+        for field in FIELDS:
+            if field in doc:
+                setattr(template, field, doc[field])
+        try:
+            template.save()
+        except peewee.IntegrityError as ex:
+            raise _name_taken(doc['name']) from ex
+        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, template_id: int):
+        """Delete an unused template (administrators): 204, or 409 while used."""
+        template = self._get(template_id)
+        self.require_admin(req)
+        if VirtualMachine.select().where(VirtualMachine.template == template.id).exists():
+            raise conflict('TEMPLATE-2', f'Template {template.name!r} is used by '
+                           'virtual machines')
+        template.delete_instance()
+        resp.status = falcon.HTTP_204
