@@ -13,6 +13,9 @@ from abiq.config import ConfigError
 from abiq.db import bind
 from abiq.db import create_schema
 from abiq.db import open_database
+from abiq.db.domain import Template
+from abiq.db.domain import VirtualAppliance
+from abiq.db.domain import VirtualMachine
 from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.db.models import database
@@ -34,6 +37,32 @@ def _ensure_user(name: str, enterprise: Enterprise, role: str, password: str) ->
     return True
 
 
+DEMO_TEMPLATES = (
+    ('debian-12', 'Debian 12 (bookworm), minimal', 'linux', 1, 1024, 10),
+    ('ubuntu-24.04', 'Ubuntu 24.04 LTS server', 'linux', 2, 2048, 20),
+    ('alpine-3.20', 'Alpine Linux, for small services', 'linux', 1, 256, 2),
+)
+
+
+def _demo_domain(enterprise: Enterprise) -> None:
+    """Add the demo templates and an appliance with two machines (once)."""
+    for name, description, os_name, cpu, ram, disk in DEMO_TEMPLATES:
+        Template.get_or_create(
+            name=name,
+            defaults={'description': description, 'os': os_name, 'cpu': cpu,
+                      'ram': ram, 'disk': disk},
+        )
+    vapp, created = VirtualAppliance.get_or_create(enterprise=enterprise,
+                                                   name='demo-app')
+    if created:
+        template = Template.get(Template.name == 'debian-12')
+        for name in ('web', 'db'):
+            VirtualMachine.create(virtualappliance=vapp, template=template, name=name,
+                                  hostname=name, cpu=template.cpu, ram=template.ram,
+                                  disk=template.disk)
+        print('created virtual appliance demo-app with machines web and db')
+
+
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     """Create the schema, the admin user and (``--demo``) the demo data."""
     bind(open_database(config.database_url))
@@ -50,6 +79,7 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
             demo, _ = Enterprise.get_or_create(name=enterprise_name)
             if _ensure_user(user_name, demo, 'user', demo_password):
                 print(f'created user {user_name}, password: {demo_password}')
+            _demo_domain(demo)
     print(f'database ready: {config.database_url}')
     return 0
 

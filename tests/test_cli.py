@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -9,9 +10,14 @@ import pytest
 
 from abiq.db import bind
 from abiq.db import open_database
+from abiq.db.domain import Template
+from abiq.db.domain import VirtualAppliance
 from abiq.db.models import Enterprise
+from abiq.db.models import Task
 from abiq.db.models import User
+from abiq.db.models import utcnow
 from abiq.passwords import verify_password
+from tests.factories import make_tasks
 
 
 def run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
@@ -52,6 +58,10 @@ def test_init_demo_twice_keeps_the_database(env, tmp_path):
         assert admin.role == 'admin' and verify_password(generated, admin.password_hash)
         demo = User.get(User.name == 'demo')
         assert demo.role == 'user' and verify_password('demo', demo.password_hash)
+        assert Template.select().count() == 3
+        vapp = VirtualAppliance.get(VirtualAppliance.name == 'demo-app')
+        assert vapp.enterprise.name == 'demo'
+        assert sorted(vm.name for vm in vapp.machines) == ['db', 'web']
 
 
 def test_admin_password_from_environment(env, tmp_path):
@@ -70,3 +80,19 @@ def test_bad_setting_exits_2(env, tmp_path):
     env['ABIQ_MAX_PAGE'] = 'lots'
     result = run('init', env=env, cwd=tmp_path)
     assert result.returncode == 2 and 'ABIQ_MAX_PAGE' in result.stderr
+
+
+def test_purge_command_deletes_expired_tasks(env, tmp_path):
+    assert run('init', env=env, cwd=tmp_path).returncode == 0
+    db = open_database(env['ABIQ_DATABASE_URL'])
+    bind(db)
+    with db.connection_context():
+        admin = User.get(User.name == 'admin')
+        make_tasks(admin.enterprise, admin, 2, status='finished',
+                   expires_at=utcnow() - dt.timedelta(seconds=1))
+        make_tasks(admin.enterprise, admin, 1, status='finished',
+                   expires_at=utcnow() + dt.timedelta(hours=1))
+    result = run('purge', env=env, cwd=tmp_path)
+    assert result.returncode == 0 and 'purged 2 expired tasks' in result.stdout
+    with db.connection_context():
+        assert Task.select().count() == 1
