@@ -10,8 +10,12 @@ import threading
 
 import pytest
 
+from abiq.db.domain import SimMachine
+from abiq.db.domain import VirtualMachine
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
+from tests.domain_support import make_template
+from tests.domain_support import make_vapp
 from tests.engine_support import eventually
 from tests.support import Api
 from tests.support import basic
@@ -24,9 +28,11 @@ def spawn(database_url, tmp_path):
     """Start ``abiq worker`` processes on the test database."""
     processes: list[subprocess.Popen] = []
 
-    def start(concurrency: int = 1) -> subprocess.Popen:
+    def start(concurrency: int = 1, **settings: str) -> subprocess.Popen:
         env = dict(os.environ, ABIQ_DATABASE_URL=database_url, ABIQ_TASK_LEASE='1',
-                   ABIQ_WORKER_POLL='0.05', ABIQ_LOG_LEVEL='WARNING')
+                   ABIQ_WORKER_POLL='0.05', ABIQ_LOG_LEVEL='WARNING',
+                   ABIQ_SIM_LATENCY='0')
+        env.update(settings)
         log = open(tmp_path / f'worker{len(processes)}.log', 'w')  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency',
@@ -116,3 +122,29 @@ def test_500_tasks_from_8_threads_through_2_worker_processes(app, world, spawn):
     assert Task.select().where(Task.status != 'finished').count() == 0
     runs = [job.runs for job in TaskJob.select()]
     assert len(runs) == 500 and set(runs) == {1}
+
+
+def test_worker_killed_mid_deploy_is_resumed_by_another(app, world, spawn):
+    admin, alice = admin_client(app), Api(app, app.services.codec, basic('alice'))
+    template = make_template(admin)
+    vapp = make_vapp(alice, template.link('self'), ['a', 'b', 'c'])
+    started = alice.post(vapp.link('deploy'), status=202)
+    task_id = started.doc['id']
+    first = spawn(ABIQ_SIM_LATENCY='0.3')
+
+    def fourth_job_running():
+        job = TaskJob.get((TaskJob.task == task_id) & (TaskJob.position == 4))
+        return job.status == 'running'
+
+    eventually(fourth_job_running, timeout=60)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    spawn(ABIQ_SIM_LATENCY='0.01')
+    eventually(lambda: Task.get_by_id(task_id).status == 'finished', timeout=60)
+    assert alice.get(vapp.link('self'), status=200).doc['state'] == 'DEPLOYED'
+    runs = [job.runs for job in TaskJob.select().where(TaskJob.task == task_id)
+            .order_by(TaskJob.position)]
+    assert runs == [1, 1, 1, 2, 1, 1, 1, 1, 1]
+    assert SimMachine.select().count() == 3
+    assert VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count() == 0
+    assert {vm.state for vm in VirtualMachine.select()} == {'ON'}
