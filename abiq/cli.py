@@ -96,7 +96,8 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     pool.start()
     print(
         f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
-        f'(database {config.database_url}, {args.workers} task workers)',
+        f'(database {config.database_url}, {args.workers} task workers, '
+        f'hypervisor driver: {app.services.engine.driver.label})',
         flush=True,
     )
     try:
