@@ -53,7 +53,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     """
     config = config or Config.from_env()
     if bind_database:
-        bind(open_database(config.database_url))
+        bind(open_database(config.database_url, config.database_pool))
     codec = Codec(config)
     engine = build_engine(config)
     services = Services(

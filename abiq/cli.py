@@ -24,6 +24,7 @@ from abiq.passwords import hash_password
 __all__ = ['main']
 
 SYSTEM_ENTERPRISE = 'abiq'
+SAFETY_NET_POLL = 5.0
 DEMO = ('demo', 'demo', 'demo')  # enterprise, user, password
 
 
@@ -94,6 +95,10 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     app = create_app(config)
     pool = WorkerPool(app.services.engine, args.workers, config.worker_poll)
     pool.start()
+    listener = start_listener(app.services.engine.changes)
+    if listener:
+        # NOTE: NOTIFY wakes long polls now; re-reading is only a safety net.
+        app.services.waiter.poll_interval = SAFETY_NET_POLL
     print(
         f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
         f'(database {config.database_url}, {args.workers} task workers, '
@@ -105,7 +110,19 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
                        ident='abiq', clear_untrusted_proxy_headers=False)
     finally:
         pool.stop(timeout=10)
+        if listener:
+            listener.stop()
     return 0
+
+
+def start_listener(changes):  # type: ignore[no-untyped-def]
+    """Start the LISTEN/NOTIFY thread when the database is PostgreSQL."""
+    from abiq.pgnotify import Listener
+    from abiq.pgnotify import is_postgres
+
+    if not is_postgres():
+        return None
+    return Listener(database.obj, changes).start()
 
 
 def cmd_worker(config: Config, args: argparse.Namespace) -> int:
@@ -116,8 +133,10 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     from abiq.tasks.catalog import build_engine
     from abiq.tasks.worker import WorkerPool
 
-    bind(open_database(config.database_url))
-    pool = WorkerPool(build_engine(config), args.concurrency, config.worker_poll)
+    bind(open_database(config.database_url, config.database_pool))
+    engine = build_engine(config)
+    pool = WorkerPool(engine, args.concurrency, config.worker_poll)
+    listener = start_listener(engine.changes)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -126,6 +145,8 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     stop.wait()
     # NOTE: workers finish the job they are in, then give their task back.
     pool.stop()
+    if listener:
+        listener.stop()
     return 0
 
 

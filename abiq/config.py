@@ -48,6 +48,7 @@ class Config:
     """Every setting of an abiq process."""
 
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool: int = 20
     vendor: str = DEFAULT_VENDOR
     public_url: str | None = None
     trusted_proxies: tuple[Network, ...] = ()
@@ -80,6 +81,7 @@ class Config:
         env = os.environ if environ is None else environ
         return cls(
             database_url=env.get('ABIQ_DATABASE_URL', DEFAULT_DATABASE_URL),
+            database_pool=_positive(env, 'ABIQ_DATABASE_POOL', 20),
             vendor=env.get('ABIQ_VENDOR', DEFAULT_VENDOR),
             public_url=env.get('ABIQ_PUBLIC_URL') or None,
             trusted_proxies=parse_networks(env.get('ABIQ_TRUSTED_PROXIES', '')),

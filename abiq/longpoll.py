@@ -46,6 +46,9 @@ class Waiter:
 
     def __init__(self, changes: Changes, max_waiters: int) -> None:
         self.changes = changes
+        #: seconds between re-reads for other processes' changes; raised
+        #: when a LISTEN/NOTIFY listener delivers those changes instead
+        self.poll_interval = CROSS_PROCESS_POLL
         self._slots = threading.BoundedSemaphore(max(max_waiters, 1))
         self.enabled = max_waiters > 0
 
@@ -80,7 +83,7 @@ class Waiter:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            self.changes.wait(seen, min(left, CROSS_PROCESS_POLL))
+            self.changes.wait(seen, min(left, self.poll_interval))
 
 
 def _check(changed: Callable[[], bool]) -> bool:

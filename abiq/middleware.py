@@ -6,6 +6,8 @@ import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
+from playhouse.pool import PooledDatabase
+
 from abiq import idempotency
 from abiq.db.models import database
 from abiq.errors import ApiError
@@ -85,3 +87,7 @@ class ApiMiddleware:
             resp.set_header('X-Request-Id', request_id)
         if not database.is_closed() and database.in_transaction():
             database.rollback()
+        if isinstance(database.obj, PooledDatabase):
+            # NOTE: back to the pool: with several API processes the pool, not
+            # the server threads, bounds connections to PostgreSQL.
+            database.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -148,3 +150,44 @@ def test_worker_killed_mid_deploy_is_resumed_by_another(app, world, spawn):
     assert SimMachine.select().count() == 3
     assert VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count() == 0
     assert {vm.state for vm in VirtualMachine.select()} == {'ON'}
+
+
+def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spawn):
+    from abiq.db.models import database
+    from abiq.pgnotify import Listener
+    from abiq.pgnotify import is_postgres
+
+    if not is_postgres():
+        pytest.skip('the NOTIFY path is PostgreSQL only')
+    listener = Listener(database.obj, app.services.engine.changes).start()
+    waiter = app.services.waiter
+    saved, waiter.poll_interval = waiter.poll_interval, 10.0  # only NOTIFY is fast
+    try:
+        assert listener.ready.wait(10)
+        admin = admin_client(app)
+        diagnostics = admin.get('/', status=200).link('diagnostics')
+        href = admin.post(diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE,
+                          status=202).link('self')
+        answer = {}
+
+        def long_poll() -> None:
+            client = admin_client(app)
+            etag = client.get(href).headers['ETag']
+            while True:
+                got = client.get(href, headers={'Prefer': 'wait=30',
+                                                'If-None-Match': etag})
+                if got.status != 304 and got.doc['status'] == 'finished':
+                    answer['at'] = time.time()
+                    return
+                etag = got.headers.get('ETag', etag)
+
+        thread = threading.Thread(target=long_poll)
+        thread.start()
+        spawn()
+        thread.join(60)
+        finished = Task.get_by_id(href.rsplit('/', 1)[1]).finished_at
+        finished_at = finished.replace(tzinfo=dt.UTC).timestamp()
+        assert answer['at'] - finished_at < 1.0
+    finally:
+        waiter.poll_interval = saved
+        listener.stop()

@@ -6,7 +6,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import parse
+from playhouse.pool import PooledPostgresqlDatabase
 
 __all__ = ['open_database']
 
@@ -20,11 +21,12 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(url: str) -> peewee.Database:
+def open_database(url: str, pool_size: int = 20) -> peewee.Database:
     """Return an unconnected database for a ``sqlite://`` or ``postgresql://`` URL.
 
     A relative SQLite path is taken from the working directory and its folder
     is created, so ``sqlite:///var/abiq.db`` works in a fresh checkout.
+    PostgreSQL connections come from a pool of at most ``pool_size``.
 
     Raises:
         ValueError: the URL's scheme is not SQLite or PostgreSQL.
@@ -36,7 +38,13 @@ def open_database(url: str) -> peewee.Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     if scheme in ('postgres', 'postgresql'):
-        return connect(url.replace('postgres://', 'postgresql://', 1))
+        params = parse(url.replace('postgres://', 'postgresql://', 1))
+        name = params.pop('database')
+        # NOTE: stale connections are recycled after 5 minutes; a request
+        # waits up to 10 s for a free connection rather than failing at once.
+        return PooledPostgresqlDatabase(
+            name, max_connections=pool_size, stale_timeout=300, timeout=10, **params
+        )
     raise ValueError(
         f'Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...'
     )

@@ -82,6 +82,7 @@ class Collection(_TaskList):
         task = records.create_external(
             caller, doc, enterprise_id, target, self.config.task_retention
         )
+        self.services.engine.announce()
         location = self.urls(req).task(task.id)
         send_task(self, req, resp, task, status=201)
         resp.location = location
@@ -161,6 +162,7 @@ class Item(Resource):
             raise forbidden('Only the creator of an external task or an admin may update it')
         _, doc = self.codec.read(req, ('task',))
         task = records.update_external(task, doc, self.config.task_retention)
+        self.services.engine.announce()
         send_task(self, req, resp, task)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: str):

@@ -31,6 +31,7 @@ from abiq.db.models import locked
 from abiq.db.models import utcnow
 from abiq.db.models import write_transaction
 from abiq.errors import conflict
+from abiq.pgnotify import notify_all
 from abiq.tasks import records
 from abiq.tasks.notify import Changes
 from abiq.tasks.registry import Cancelled
@@ -67,6 +68,12 @@ class Engine:
         self.changes = changes or Changes()
         self.types: dict[str, TaskType] = {}
         self.driver: Any = None  # the hypervisor domain jobs use (set by catalog)
+
+    def announce(self) -> None:
+        """Tell every waiter, in this process and (PostgreSQL) all others,
+        that a task changed."""
+        notify_all()
+        self.changes.notify()
 
     def register(self, task_type: TaskType) -> None:
         """Make a task type runnable."""
@@ -123,7 +130,7 @@ class Engine:
                     for position, job in enumerate(jobs, start=1)
                 ]
             ).execute()
-        self.changes.notify()
+        self.announce()
         return task
 
     # -- claiming ------------------------------------------------------------
@@ -166,7 +173,7 @@ class Engine:
                 revision=Task.revision + 1,
             ).where((Task.id == row.id) & self._claimable(now)).execute()
             task = Task.get_by_id(row.id)
-        self.changes.notify()
+        self.announce()
         return task if task.lease_owner == worker_id else None
 
     def renew(self, worker_id: str, task_id: str) -> bool:
@@ -279,7 +286,7 @@ class Engine:
             ).execute()
             if held:
                 TaskJob.update(**fields).where(TaskJob.id == job.id).execute()
-        self.changes.notify()
+        self.announce()
         return bool(held)
 
     def _end(self, task_id, worker_id, status, errors=None, result=None) -> None:
@@ -311,7 +318,7 @@ class Engine:
                 ).execute()
             if held:
                 self._ended(task_id, status)
-        self.changes.notify()
+        self.announce()
 
     def _ended(self, task_id: str, status: str) -> None:
         """Run the task type's end hook (inside the ending transaction)."""
@@ -327,7 +334,7 @@ class Engine:
             done = records.cancel(task, self.retention)
             if done:
                 self._ended(task.id, 'cancelled')
-        self.changes.notify()
+        self.announce()
         return done
 
     def release(self, task_id: str, worker_id: str) -> None:
@@ -341,7 +348,7 @@ class Engine:
                 updated_at=utcnow(),
                 revision=Task.revision + 1,
             ).where((Task.id == task_id) & (Task.lease_owner == worker_id)).execute()
-        self.changes.notify()
+        self.announce()
 
     # -- retry and purge ------------------------------------------------------
 
@@ -368,7 +375,7 @@ class Engine:
                 (TaskJob.task == task.id) & TaskJob.status.not_in(['finished', 'skipped'])
             ).execute()
             task = Task.get_by_id(task.id)
-        self.changes.notify()
+        self.announce()
         return task
 
     def purge(self) -> int:

@@ -1,0 +1,92 @@
+"""Cross-process wake-ups on PostgreSQL: ``LISTEN`` / ``NOTIFY``.
+
+Every task change is announced with ``NOTIFY abiq_tasks``. Each process runs
+one :class:`Listener` thread on a dedicated connection that turns those
+notifications into in-process :class:`~abiq.tasks.notify.Changes` signals,
+so workers and long polls on every host wake within milliseconds, and
+polling remains only as a slow safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+
+import peewee
+
+from abiq.db.models import database
+from abiq.tasks.notify import Changes
+
+__all__ = ['CHANNEL', 'Listener', 'is_postgres', 'notify_all']
+
+CHANNEL = 'abiq_tasks'
+log = logging.getLogger('abiq.notify')
+
+
+def is_postgres() -> bool:
+    """Tell whether the models are bound to PostgreSQL."""
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def notify_all() -> None:
+    """Announce a task change to every process (PostgreSQL only)."""
+    if is_postgres():
+        database.execute_sql(f'NOTIFY {CHANNEL}')
+
+
+class Listener:
+    """A thread that listens on :data:`CHANNEL` and signals ``changes``.
+
+    Args:
+        db: a PostgreSQL database (its connection parameters are reused for
+            the listener's own connection).
+        changes: the process's change signal.
+    """
+
+    def __init__(self, db: peewee.PostgresqlDatabase, changes: Changes) -> None:
+        self.db = db
+        self.changes = changes
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name='abiq-listen',
+                                        daemon=True)
+        self.ready = threading.Event()
+
+    def start(self) -> Listener:
+        """Start listening; return self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread."""
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except Exception:  # NOTE: reconnect after a lost connection
+                log.exception('LISTEN connection failed; reconnecting')
+                self._stop.wait(1.0)
+
+    def _listen(self) -> None:
+        import psycopg2
+
+        # NOTE: a connection of its own, outside the pool: it stays in LISTEN.
+        connection = psycopg2.connect(dbname=self.db.database, **self.db.connect_params)
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f'LISTEN {CHANNEL}')
+            self.ready.set()
+            while not self._stop.is_set():
+                readable, _, _ = select.select([connection], [], [], 1.0)
+                if not readable:
+                    continue
+                connection.poll()
+                if connection.notifies:
+                    connection.notifies.clear()
+                    self.changes.notify()
+        finally:
+            connection.close()
