@@ -20,6 +20,7 @@ from abiq.longpoll import Waiter
 from abiq.middleware import ApiMiddleware
 from abiq.representation import Codec
 from abiq.resources import enterprises
+from abiq.resources import health
 from abiq.resources import root
 from abiq.resources import schemas
 from abiq.resources import task_actions
@@ -80,6 +81,7 @@ def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
         ('', root.Root(services)),
         ('/schemas/v{version:int}/{name}.json', schemas.JsonSchema(services)),
         ('/xsd/v{version:int}/{name}.xsd', schemas.XmlSchema(services)),
+        ('/health', health.Health(services)),
         ('/tasks', tasks.Collection(services)),
         ('/tasks/{task_id}', tasks.Item(services)),
         ('/tasks/{task_id}/cancel', task_actions.Cancel(services)),

@@ -12,6 +12,7 @@ from abiq.config import Config
 from abiq.config import ConfigError
 from abiq.db import bind
 from abiq.db import create_schema
+from abiq.db import migrations
 from abiq.db import open_database
 from abiq.db.domain import Template
 from abiq.db.domain import VirtualAppliance
@@ -86,13 +87,18 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    """Serve the API with waitress, with task workers in the same process."""
-    import waitress
+    """Serve the API with waitress, with task workers in the same process.
 
+    SIGTERM (or SIGINT) stops accepting connections, lets in-flight requests
+    finish within ``--drain`` seconds, stops the workers at a job boundary,
+    and exits 0.
+    """
     from abiq.app import create_app
+    from abiq.serving import serve
     from abiq.tasks.worker import WorkerPool
 
     app = create_app(config)
+    migrations.check()
     pool = WorkerPool(app.services.engine, args.workers, config.worker_poll)
     pool.start()
     listener = start_listener(app.services.engine.changes)
@@ -106,10 +112,9 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
-                       ident='abiq', clear_untrusted_proxy_headers=False)
+        serve(app, args.host, args.port, args.threads, args.drain)
     finally:
-        pool.stop(timeout=10)
+        pool.stop(timeout=args.drain)
         if listener:
             listener.stop()
     return 0
@@ -134,6 +139,7 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     from abiq.tasks.worker import WorkerPool
 
     bind(open_database(config.database_url, config.database_pool))
+    migrations.check()
     engine = build_engine(config)
     pool = WorkerPool(engine, args.concurrency, config.worker_poll)
     listener = start_listener(engine.changes)
@@ -147,6 +153,17 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     pool.stop()
     if listener:
         listener.stop()
+    return 0
+
+
+def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
+    """Upgrade the database schema in place."""
+    bind(open_database(config.database_url))
+    applied = migrations.migrate()
+    with database.connection_context():
+        version = migrations.current_version()
+    print(f'schema version {version}' + (f' (applied {applied})' if applied else
+                                          ' (already current)'))
     return 0
 
 
@@ -173,10 +190,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--threads', type=int, default=8)
     serve.add_argument('--workers', type=int, default=2,
                        help='task worker threads in this process (0: none)')
+    serve.add_argument('--drain', type=float, default=10.0,
+                       help='seconds in-flight requests get on SIGTERM')
     serve.set_defaults(handler=cmd_serve)
     worker = commands.add_parser('worker', help='run task workers only')
     worker.add_argument('--concurrency', type=int, default=2)
     worker.set_defaults(handler=cmd_worker)
+    migrate = commands.add_parser('migrate', help='upgrade the database schema')
+    migrate.set_defaults(handler=cmd_migrate)
     purge = commands.add_parser('purge', help='delete expired tasks')
     purge.set_defaults(handler=cmd_purge)
     return parser
@@ -192,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=config.log_level,
                         format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    return args.handler(config, args)
+    try:
+        return args.handler(config, args)
+    except migrations.SchemaError as ex:
+        print(f'abiq: {ex}', file=sys.stderr)
+        return 3
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
+import peewee
 from playhouse.pool import PooledDatabase
 
 from abiq import idempotency
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
 __all__ = ['ApiMiddleware']
 
 
+def _connect() -> None:
+    # NOTE: each server thread keeps its SQLite connection open between
+    # requests (opening one costs more than the query); PostgreSQL ones go
+    # back to the pool after each request.
+    try:
+        database.connect(reuse_if_open=True)
+    except peewee.OperationalError as ex:
+        raise ApiError.one(
+            503, '503-SERVICE-UNAVAILABLE', 'The database is unavailable; try again '
+            'shortly', Retry_After='5',
+        ) from ex
+
+
 class ApiMiddleware:
     """Prepares ``req.context``: request id, URLs, negotiated type, caller.
 
@@ -36,13 +50,10 @@ class ApiMiddleware:
         self.negotiator = services.codec.negotiator
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Open the database connection and note the request's identity."""
+        """Note the request's identity and base URL."""
         req.context.request_id = uuid.uuid4().hex
         req.context.base = base_url(req, self.services.config)
         req.context.caller = None
-        # NOTE: each server thread keeps its connection open between requests;
-        # opening a database connection per request costs more than the query.
-        database.connect(reuse_if_open=True)
 
     def process_resource(
         self,
@@ -54,6 +65,8 @@ class ApiMiddleware:
         """Negotiate the answer's media type, then authenticate the caller."""
         if resource is None:
             return
+        if getattr(resource, 'uses_database', True):
+            _connect()
         method = 'GET' if req.method == 'HEAD' else req.method
         name = getattr(resource, 'answers', {}).get(method)
         accepted = Accepted('errors', 'json', self.negotiator.latest)

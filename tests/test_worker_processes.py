@@ -191,3 +191,27 @@ def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spaw
     finally:
         waiter.poll_interval = saved
         listener.stop()
+
+
+def test_sigterm_lets_the_job_finish_and_hands_the_task_on(app, world, spawn):
+    admin = admin_client(app)
+    diagnostics = admin.get('/', status=200).link('diagnostics')
+    started = admin.post(diagnostics, {'jobs': 3, 'seconds': 1},
+                         content_type=SLEEP_TYPE, status=202)
+    task_id = started.doc['id']
+    first = spawn()
+
+    def job(position: int) -> TaskJob:
+        return TaskJob.get((TaskJob.task == task_id) & (TaskJob.position == position))
+
+    eventually(lambda: job(2).status == 'running', timeout=60)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(30) == 0
+    assert job(2).status == 'finished'  # the job in progress completed
+    task = Task.get_by_id(task_id)
+    assert task.status == 'pending' and task.lease_owner is None
+    spawn()
+    eventually(lambda: Task.get_by_id(task_id).status == 'finished', timeout=60)
+    runs = [j.runs for j in TaskJob.select().where(TaskJob.task == task_id)
+            .order_by(TaskJob.position)]
+    assert runs == [1, 1, 1]

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 
+from abiq.db.health import beat
 from abiq.db.models import database
 from abiq.tasks.engine import Engine
 
@@ -20,6 +21,7 @@ __all__ = ['WorkerPool']
 log = logging.getLogger('abiq.worker')
 
 PURGE_EVERY = 60.0
+HEARTBEAT_EVERY = 5.0
 
 
 class WorkerPool:
@@ -97,9 +99,11 @@ class WorkerPool:
 
     def _heartbeat(self) -> None:
         database.connect(reuse_if_open=True)
-        interval = max(self.engine.lease_seconds / 3, 0.05)
+        interval = max(min(self.engine.lease_seconds / 3, HEARTBEAT_EVERY), 0.05)
         try:
+            self._beat()
             while not self.stopping.wait(interval):
+                self._beat()
                 with self._lock:
                     running = list(self._running.items())
                 for worker_id, task_id in running:
@@ -109,6 +113,12 @@ class WorkerPool:
                         log.exception('could not renew the lease of %s', task_id)
         finally:
             database.close()
+
+    def _beat(self) -> None:
+        try:
+            beat(self._prefix, self.concurrency)
+        except Exception:
+            log.exception('could not record the heartbeat of %s', self._prefix)
 
     def _maybe_purge(self) -> None:
         now = time.monotonic()
