@@ -1,0 +1,115 @@
+"""Task throughput with 1, 2 and 4 worker processes on PostgreSQL.
+
+Prints one table, so scaling can be read off one run::
+
+    .venv/bin/python bench/pg_workers.py            # 2,000 SLEEP(0) tasks each
+    BENCH_TASKS=5000 .venv/bin/python bench/pg_workers.py
+
+The database is ``ABIQ_BENCH_DATABASE_URL`` (default: the local ``test``
+database), in a schema of its own that is dropped at the end. Tasks are
+submitted straight through the engine (this measures the workers, not the
+API); each worker process runs ``abiq worker --concurrency 2``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from urllib.parse import urlencode
+
+from abiq.config import Config
+from abiq.db import bind
+from abiq.db import create_schema
+from abiq.db import open_database
+from abiq.db.models import Enterprise
+from abiq.db.models import Task
+from abiq.db.models import User
+from abiq.db.models import database
+from abiq.tasks.catalog import build_engine
+from abiq.tasks.diagnostics import sleep_jobs
+
+BASE_URL = os.environ.get(
+    'ABIQ_BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/test'
+)
+SCHEMA = 'abiq_bench_workers'
+TASKS = int(os.environ.get('BENCH_TASKS', '2000'))
+PROCESS_COUNTS = (1, 2, 4)
+TIME_LIMIT = 300.0
+
+
+def schema_url() -> str:
+    sep = '&' if '?' in BASE_URL else '?'
+    return BASE_URL + sep + urlencode({'options': f'-csearch_path={SCHEMA}'})
+
+
+def reset_schema() -> None:
+    admin = open_database(BASE_URL)
+    admin.execute_sql(f'DROP SCHEMA IF EXISTS {SCHEMA} CASCADE')
+    admin.execute_sql(f'CREATE SCHEMA {SCHEMA}')
+    admin.close()
+
+
+def submit(count: int) -> None:
+    engine = build_engine(Config(database_url=schema_url(), sim_latency=0))
+    with database.connection_context():
+        enterprise, _ = Enterprise.get_or_create(name='bench')
+        user, _ = User.get_or_create(name='bench', defaults={
+            'enterprise': enterprise, 'role': 'admin', 'password_hash': '-'})
+        for _ in range(count):
+            engine.submit('SLEEP', enterprise_id=enterprise.id, user_id=user.id,
+                          jobs=sleep_jobs({'jobs': 1}), params={'jobs': 1})
+
+
+def run(processes: int) -> float:
+    """Return tasks per second with ``processes`` worker processes."""
+    with database.connection_context():
+        Task.delete().execute()
+    submit(TASKS)
+    env = dict(os.environ, ABIQ_DATABASE_URL=schema_url(), ABIQ_LOG_LEVEL='WARNING',
+               ABIQ_WORKER_POLL='0.2')
+    began = time.monotonic()
+    workers = [subprocess.Popen([sys.executable, '-m', 'abiq.cli', 'worker',
+                                 '--concurrency', '2'], env=env,
+                                stdout=subprocess.DEVNULL)
+               for _ in range(processes)]
+    try:
+        with database.connection_context():
+            while Task.select().where(Task.status != 'finished').exists():
+                if time.monotonic() - began > TIME_LIMIT:
+                    raise SystemExit(f'{processes} workers: over {TIME_LIMIT} s')
+                time.sleep(0.05)
+        return TASKS / (time.monotonic() - began)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+
+
+def main() -> None:
+    reset_schema()
+    bind(open_database(schema_url()))
+    create_schema()
+    try:
+        print(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process 2 worker threads')
+        print(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
+        first = None
+        for processes in PROCESS_COUNTS:
+            rate = run(processes)
+            first = first or rate
+            print(f'{processes:>10} {rate:>10.1f} {rate / first:>7.2f}x', flush=True)
+    finally:
+        database.close()
+        reset_schema_drop()
+
+
+def reset_schema_drop() -> None:
+    admin = open_database(BASE_URL)
+    admin.execute_sql(f'DROP SCHEMA IF EXISTS {SCHEMA} CASCADE')
+    admin.close()
+
+
+if __name__ == '__main__':
+    main()
