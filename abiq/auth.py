@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from abiq.db.compiled import Compiled
 from abiq.db.models import Token
 from abiq.db.models import User
 from abiq.db.models import utcnow
@@ -95,7 +96,7 @@ class Authenticator:
         name, sep, password = decoded.partition(':')
         if not sep:
             raise unauthorized('Malformed Basic credentials')
-        user = User.get_or_none(User.name == name)
+        user = _USER_BY_NAME.first(name=name)
         key = hmac.new(self._key, decoded.encode(), hashlib.sha256).digest()
         if user is not None and self._remembered(key, user):
             return user
@@ -133,21 +134,29 @@ class Authenticator:
     def _bearer(self, secret: str) -> User:
         if not secret:
             raise unauthorized('Empty Bearer token')
-        token = (
-            Token.select(Token, User)
-            .join(User)
-            .where(Token.secret_hash == hash_secret(secret))
-            .first()
-        )
+        token = _TOKEN_BY_HASH.first(secret_hash=hash_secret(secret))
         now = utcnow()
         if token is None or (token.expires_at and token.expires_at <= now):
             raise unauthorized('Unknown, revoked or expired token')
         last = token.last_used_at
         if last is None or (now - last).total_seconds() > _LAST_USED_EVERY:
             Token.update(last_used_at=now).where(Token.id == token.id).execute()
-        return token.user
+        user = _USER_BY_ID.first(user_id=token.user_id)
+        if user is None:
+            raise unauthorized('Unknown, revoked or expired token')
+        return user
 
 
+_TOKEN_BY_HASH = Compiled(
+    lambda secret_hash: Token.select().where(Token.secret_hash == secret_hash),
+    secret_hash='<secret hash>',
+)
+_USER_BY_ID = Compiled(
+    lambda user_id: User.select().where(User.id == user_id), user_id=-987654321
+)
+_USER_BY_NAME = Compiled(
+    lambda name: User.select().where(User.name == name), name='<user name>'
+)
 _DUMMY_HASH = (
     'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 )

@@ -12,10 +12,10 @@ import pytest
 
 from abiq.app import create_app
 from abiq.config import Config
+from abiq.db import MODELS
 from abiq.db import bind
 from abiq.db import create_schema
 from abiq.db import open_database
-from abiq.db import MODELS
 from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.db.models import database
@@ -33,8 +33,11 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def _pg_url(worker: str) -> str:
-    schema = f'abiq_test_{worker}'
+def _pg_url(worker: str) -> tuple[str, str]:
+    # NOTE: one schema per test run and xdist worker, so that two runs on one
+    # machine (a developer's and CI's) never truncate each other's tables.
+    run = os.environ.get('PYTEST_XDIST_TESTRUNUID', str(os.getpid()))[:8]
+    schema = f'abiq_test_{run}_{worker}'
     sep = '&' if '?' in PG_URL else '?'
     return PG_URL + sep + urlencode({'options': f'-csearch_path={schema}'}), schema
 
@@ -53,6 +56,9 @@ def pg_database(worker_id: str):
     create_schema()
     yield url, db
     db.close()
+    admin_db = open_database(PG_URL)
+    admin_db.execute_sql(f'DROP SCHEMA IF EXISTS {schema} CASCADE')
+    admin_db.close()
 
 
 @pytest.fixture(params=['sqlite', 'postgresql'])

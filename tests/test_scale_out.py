@@ -43,7 +43,7 @@ class Cluster:
 
     def __init__(self, database_url: str, log_dir) -> None:
         self.env = dict(os.environ, ABIQ_DATABASE_URL=database_url,
-                        ABIQ_TASK_LEASE='2', ABIQ_WORKER_POLL='0.5',
+                        ABIQ_TASK_LEASE='5', ABIQ_WORKER_POLL='0.5',
                         ABIQ_SIM_LATENCY='0', ABIQ_LOG_LEVEL='WARNING')
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []

@@ -90,8 +90,11 @@ def test_killed_worker_task_is_finished_by_another(app, world, spawn):
 
 
 def test_500_tasks_from_8_threads_through_2_worker_processes(app, world, spawn):
-    spawn(2)
-    spawn(2)
+    # NOTE: no worker dies here, so the lease is long: with the 1 s lease of
+    # the crash tests, a worker stalled by a loaded machine would lose its
+    # lease and the job would (correctly, at-least-once) run a second time.
+    spawn(2, ABIQ_TASK_LEASE='30')
+    spawn(2, ABIQ_TASK_LEASE='30')
     admin = admin_client(app)
     diagnostics = admin.get('/', status=200).link('diagnostics')
     created: list[str] = []

@@ -13,12 +13,13 @@ from typing import Any
 
 import peewee
 
+from abiq.db.compiled import Compiled
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
 from abiq.db.models import database
 from abiq.db.models import locked
-from abiq.db.models import write_transaction
 from abiq.db.models import utcnow
+from abiq.db.models import write_transaction
 from abiq.errors import bad_request
 from abiq.errors import conflict
 from abiq.errors import not_found
@@ -56,13 +57,35 @@ TASKS = CollectionSpec(
 
 def visible_tasks(caller: Caller) -> peewee.ModelSelect:
     """Return the unexpired tasks the caller may see."""
-    now = utcnow()
-    query = Task.select().where(
-        (Task.expires_at.is_null()) | (Task.expires_at > now)
-    )
+    query = Task.select().where(_unexpired(utcnow()))
     if not caller.is_admin:
         query = query.where(Task.enterprise == caller.enterprise_id)
     return query
+
+
+def _unexpired(now):  # type: ignore[no-untyped-def]
+    return Task.expires_at.is_null() | (Task.expires_at > now)
+
+
+_TASK_FOR_ADMIN = Compiled(
+    lambda task_id, now: Task.select().where((Task.id == task_id) & _unexpired(now)),
+    task_id='<task id>',
+    now=dt.datetime(1970, 1, 2, 3, 4, 5, 6),
+)
+_TASK_IN_ENTERPRISE = Compiled(
+    lambda task_id, now, enterprise: Task.select().where(
+        (Task.id == task_id) & _unexpired(now) & (Task.enterprise == enterprise)
+    ),
+    task_id='<task id>',
+    now=dt.datetime(1970, 1, 2, 3, 4, 5, 6),
+    enterprise=-987654321,
+)
+_JOBS_OF_TASK = Compiled(
+    lambda task_id: TaskJob.select()
+    .where(TaskJob.task == task_id)
+    .order_by(TaskJob.position),
+    task_id='<task id>',
+)
 
 
 def get_visible(caller: Caller, task_id: str) -> Task:
@@ -72,7 +95,12 @@ def get_visible(caller: Caller, task_id: str) -> Task:
         ApiError: 404 ``TASK-1`` when it does not exist, has expired or
             belongs to another enterprise.
     """
-    task = visible_tasks(caller).where(Task.id == task_id).first()
+    if caller.is_admin:
+        task = _TASK_FOR_ADMIN.first(task_id=task_id, now=utcnow())
+    else:
+        task = _TASK_IN_ENTERPRISE.first(
+            task_id=task_id, now=utcnow(), enterprise=caller.enterprise_id
+        )
     if task is None:
         raise not_found('TASK-1', 'The requested task does not exist')
     return task
@@ -99,6 +127,8 @@ def status_filter(values: list[str]) -> list[str]:
 
 def jobs_of(tasks: list[Task]) -> dict[str, list[TaskJob]]:
     """Return the jobs of several tasks in one query, in order."""
+    if len(tasks) == 1:
+        return {tasks[0].id: _JOBS_OF_TASK.rows(task_id=tasks[0].id)}
     found: dict[str, list[TaskJob]] = {task.id: [] for task in tasks}
     if found:
         query = (
