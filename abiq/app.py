@@ -9,10 +9,10 @@ import falcon
 
 from abiq.auth import Authenticator
 from abiq.config import Config
-from abiq.domain.actions import VAPP_ACTIONS
-from abiq.domain.actions import VM_ACTIONS
 from abiq.db import bind
 from abiq.db import open_database
+from abiq.domain.actions import VAPP_ACTIONS
+from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import ApiError
 from abiq.links import Urls
 from abiq.links import base_url
@@ -90,32 +90,46 @@ def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
         ('/enterprises', enterprises.Collection(services)),
         ('/enterprises/{enterprise_id:int}', enterprises.Item(services)),
         ('/enterprises/{enterprise_id:int}/users', users.Collection(services)),
-        ('/enterprises/{enterprise_id:int}/tasks',
-         tasks.EntityTasks(services, 'enterprise')),
+        (
+            '/enterprises/{enterprise_id:int}/tasks',
+            tasks.EntityTasks(services, 'enterprise'),
+        ),
         ('/templates', templates.Collection(services)),
         ('/templates/{template_id:int}', templates.Item(services)),
         ('/virtualappliances', virtualappliances.Collection(services, False)),
-        ('/enterprises/{enterprise_id:int}/virtualappliances',
-         virtualappliances.Collection(services, True)),
+        (
+            '/enterprises/{enterprise_id:int}/virtualappliances',
+            virtualappliances.Collection(services, True),
+        ),
         ('/virtualappliances/{vapp_id:int}', virtualappliances.Item(services)),
-        ('/virtualappliances/{vapp_id:int}/virtualmachines',
-         virtualmachines.Collection(services)),
-        ('/virtualappliances/{vapp_id:int}/tasks',
-         tasks.EntityTasks(services, 'virtualappliance')),
+        (
+            '/virtualappliances/{vapp_id:int}/virtualmachines',
+            virtualmachines.Collection(services),
+        ),
+        (
+            '/virtualappliances/{vapp_id:int}/tasks',
+            tasks.EntityTasks(services, 'virtualappliance'),
+        ),
         ('/virtualmachines/{vm_id:int}', virtualmachines.Item(services)),
-        ('/virtualmachines/{vm_id:int}/tasks',
-         tasks.EntityTasks(services, 'virtualmachine')),
+        (
+            '/virtualmachines/{vm_id:int}/tasks',
+            tasks.EntityTasks(services, 'virtualmachine'),
+        ),
         ('/users/{user_id:int}', users.Item(services)),
         ('/users/{user_id:int}/tokens', tokens.Collection(services)),
         ('/tokens/{token_id:int}', tokens.Item(services)),
     ):
         app.add_route(prefix + path, resource)
     for rel in VAPP_ACTIONS:
-        app.add_route(f'{prefix}/virtualappliances/{{vapp_id:int}}/{rel}',
-                      virtualappliances.Action(services, rel))
+        app.add_route(
+            f'{prefix}/virtualappliances/{{vapp_id:int}}/{rel}',
+            virtualappliances.Action(services, rel),
+        )
     for rel in VM_ACTIONS:
-        app.add_route(f'{prefix}/virtualmachines/{{vm_id:int}}/{rel}',
-                      virtualmachines.Action(services, rel))
+        app.add_route(
+            f'{prefix}/virtualmachines/{{vm_id:int}}/{rel}',
+            virtualmachines.Action(services, rel),
+        )
 
 
 class _ErrorHandler:
@@ -168,5 +182,3 @@ class _ErrorHandler:
         for name, value in error.headers.items():
             resp.set_header(name, value)
         codec.send(resp, doc, accepted, urls)
-
-

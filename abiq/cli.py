@@ -34,7 +34,10 @@ def _ensure_user(name: str, enterprise: Enterprise, role: str, password: str) ->
     if User.get_or_none(User.name == name) is not None:
         return False
     User.create(
-        enterprise=enterprise, name=name, role=role, password_hash=hash_password(password)
+        enterprise=enterprise,
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
     )
     return True
 
@@ -51,17 +54,29 @@ def _demo_domain(enterprise: Enterprise) -> None:
     for name, description, os_name, cpu, ram, disk in DEMO_TEMPLATES:
         Template.get_or_create(
             name=name,
-            defaults={'description': description, 'os': os_name, 'cpu': cpu,
-                      'ram': ram, 'disk': disk},
+            defaults={
+                'description': description,
+                'os': os_name,
+                'cpu': cpu,
+                'ram': ram,
+                'disk': disk,
+            },
         )
-    vapp, created = VirtualAppliance.get_or_create(enterprise=enterprise,
-                                                   name='demo-app')
+    vapp, created = VirtualAppliance.get_or_create(
+        enterprise=enterprise, name='demo-app'
+    )
     if created:
         template = Template.get(Template.name == 'debian-12')
         for name in ('web', 'db'):
-            VirtualMachine.create(virtualappliance=vapp, template=template, name=name,
-                                  hostname=name, cpu=template.cpu, ram=template.ram,
-                                  disk=template.disk)
+            VirtualMachine.create(
+                virtualappliance=vapp,
+                template=template,
+                name=name,
+                hostname=name,
+                cpu=template.cpu,
+                ram=template.ram,
+                disk=template.disk,
+            )
         print('created virtual appliance demo-app with machines web and db')
 
 
@@ -73,8 +88,11 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
         system, _ = Enterprise.get_or_create(name=SYSTEM_ENTERPRISE)
         password = os.environ.get('ABIQ_ADMIN_PASSWORD') or secrets.token_urlsafe(12)
         if _ensure_user('admin', system, 'admin', password):
-            shown = 'from ABIQ_ADMIN_PASSWORD' if 'ABIQ_ADMIN_PASSWORD' in os.environ \
+            shown = (
+                'from ABIQ_ADMIN_PASSWORD'
+                if 'ABIQ_ADMIN_PASSWORD' in os.environ
                 else password
+            )
             print(f'created user admin, password: {shown}')
         if args.demo:
             enterprise_name, user_name, demo_password = DEMO
@@ -162,8 +180,10 @@ def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
     applied = migrations.migrate()
     with database.connection_context():
         version = migrations.current_version()
-    print(f'schema version {version}' + (f' (applied {applied})' if applied else
-                                          ' (already current)'))
+    print(
+        f'schema version {version}'
+        + (f' (applied {applied})' if applied else ' (already current)')
+    )
     return 0
 
 
@@ -188,10 +208,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--host', default='127.0.0.1')
     serve.add_argument('--port', type=int, default=8080)
     serve.add_argument('--threads', type=int, default=8)
-    serve.add_argument('--workers', type=int, default=2,
-                       help='task worker threads in this process (0: none)')
-    serve.add_argument('--drain', type=float, default=10.0,
-                       help='seconds in-flight requests get on SIGTERM')
+    serve.add_argument(
+        '--workers',
+        type=int,
+        default=2,
+        help='task worker threads in this process (0: none)',
+    )
+    serve.add_argument(
+        '--drain',
+        type=float,
+        default=10.0,
+        help='seconds in-flight requests get on SIGTERM',
+    )
     serve.set_defaults(handler=cmd_serve)
     worker = commands.add_parser('worker', help='run task workers only')
     worker.add_argument('--concurrency', type=int, default=2)
@@ -211,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as ex:
         print(f'abiq: {ex}', file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level,
-                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
+    logging.basicConfig(
+        level=config.log_level, format='%(asctime)s %(levelname)s %(name)s %(message)s'
+    )
     try:
         return args.handler(config, args)
     except migrations.SchemaError as ex:

@@ -28,8 +28,15 @@ if TYPE_CHECKING:
 __all__ = ['KEEP', 'begin', 'finish']
 
 KEEP = dt.timedelta(hours=24)
-_REPLAYED_HEADERS = ('Location', 'Content-Location', 'Content-Type', 'Retry-After',
-                     'ETag', 'Expires', 'Vary')
+_REPLAYED_HEADERS = (
+    'Location',
+    'Content-Location',
+    'Content-Type',
+    'Retry-After',
+    'ETag',
+    'Expires',
+    'Vary',
+)
 
 
 def begin(req: falcon.Request, resp: falcon.Response, user_id: int, limit: int) -> bool:
@@ -43,14 +50,18 @@ def begin(req: falcon.Request, resp: falcon.Response, user_id: int, limit: int) 
     if not 0 < len(key) <= 255:
         raise bad_request('400-BAD-REQUEST', 'Idempotency-Key must be 1-255 characters')
     if req.content_length is not None and req.content_length > limit:
-        raise ApiError.one(413, '413-PAYLOAD-TOO-LARGE',
-                           f'The request body is larger than {limit} bytes')
+        raise ApiError.one(
+            413,
+            '413-PAYLOAD-TOO-LARGE',
+            f'The request body is larger than {limit} bytes',
+        )
     body = req.bounded_stream.read(limit + 1)
     req.context.raw_body = body
     digest = hashlib.sha256((req.content_type or '').encode() + b'\0' + body)
     target = req.relative_uri
-    IdempotencyRecord.delete().where(IdempotencyRecord.created_at < utcnow() - KEEP)\
-        .execute()
+    IdempotencyRecord.delete().where(
+        IdempotencyRecord.created_at < utcnow() - KEEP
+    ).execute()
     try:
         record = IdempotencyRecord.create(
             user=user_id, key=key, target=target, body_hash=digest.hexdigest()
@@ -68,14 +79,21 @@ def _replay(resp, user_id: int, key: str, target: str, body_hash: str) -> bool:
         & (IdempotencyRecord.target == target)
     )
     if record is None:  # deleted meanwhile (its first answer was a 5xx)
-        raise conflict('IDEMPOTENCY-2', 'A request with this Idempotency-Key is '
-                       'being processed; try again shortly')
+        raise conflict(
+            'IDEMPOTENCY-2',
+            'A request with this Idempotency-Key is being processed; try again shortly',
+        )
     if record.body_hash != body_hash:
-        raise ApiError.one(422, 'IDEMPOTENCY-1', 'This Idempotency-Key was used '
-                           'with a different request body')
+        raise ApiError.one(
+            422,
+            'IDEMPOTENCY-1',
+            'This Idempotency-Key was used with a different request body',
+        )
     if record.state != 'done':
-        raise conflict('IDEMPOTENCY-2', 'A request with this Idempotency-Key is '
-                       'being processed; try again shortly')
+        raise conflict(
+            'IDEMPOTENCY-2',
+            'A request with this Idempotency-Key is being processed; try again shortly',
+        )
     resp.status = record.status
     for name, value in orjson.loads(record.headers).items():
         resp.set_header(name, value)
@@ -94,9 +112,14 @@ def finish(req: falcon.Request, resp: falcon.Response) -> None:
     if status >= 500:
         IdempotencyRecord.delete().where(query).execute()
         return
-    headers = {name: resp.get_header(name) for name in _REPLAYED_HEADERS
-               if resp.get_header(name) is not None}
+    headers = {
+        name: resp.get_header(name)
+        for name in _REPLAYED_HEADERS
+        if resp.get_header(name) is not None
+    }
     IdempotencyRecord.update(
-        state='done', status=status, headers=orjson.dumps(headers).decode(),
+        state='done',
+        status=status,
+        headers=orjson.dumps(headers).decode(),
         body=resp.data,
     ).where(query).execute()

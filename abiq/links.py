@@ -26,7 +26,9 @@ Link = dict[str, str]
 
 # APPSEC: a Host or forwarded value becomes part of every href; anything that
 # is not a plain host[:port] is ignored rather than echoed into documents.
-_HOST = re.compile(r'^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$')
+_HOST = re.compile(
+    r'^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$'
+)
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?$")
 
 

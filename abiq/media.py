@@ -77,7 +77,8 @@ class Accepted:
 
     def content_type(self, vendor: str) -> str:
         """Return the full vendor type with its version."""
-        return f'application/vnd.{vendor}.{self.name}+{self.format}; version={self.version}'
+        media = f'application/vnd.{vendor}.{self.name}+{self.format}'
+        return f'{media}; version={self.version}'
 
     def link_type(self, vendor: str, name: str) -> str:
         """Return the ``type`` of a link to a ``name`` resource (no version)."""

@@ -33,8 +33,10 @@ def _connect() -> None:
         database.connect(reuse_if_open=True)
     except peewee.OperationalError as ex:
         raise ApiError.one(
-            503, '503-SERVICE-UNAVAILABLE', 'The database is unavailable; try again '
-            'shortly', Retry_After='5',
+            503,
+            '503-SERVICE-UNAVAILABLE',
+            'The database is unavailable; try again shortly',
+            Retry_After='5',
         ) from ex
 
 
@@ -73,7 +75,9 @@ class ApiMiddleware:
         if name:
             any_name = method in getattr(resource, 'any_name', ())
             try:
-                accepted = self.negotiator.negotiate(req.accept, name, any_name=any_name)
+                accepted = self.negotiator.negotiate(
+                    req.accept, name, any_name=any_name
+                )
             except MediaTypeError as ex:
                 raise ApiError.one(406, ex.code, ex.message) from ex
         req.context.accepted = accepted

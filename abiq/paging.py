@@ -51,7 +51,9 @@ class PageParams:
     query: tuple[tuple[str, str], ...]
 
     @classmethod
-    def parse(cls, query_string: str, spec: CollectionSpec, max_page: int) -> PageParams:
+    def parse(
+        cls, query_string: str, spec: CollectionSpec, max_page: int
+    ) -> PageParams:
         """Read the parameters from a raw query string.
 
         Raises:
@@ -65,19 +67,30 @@ class PageParams:
         limit = _integer(values.get('limit', str(DEFAULT_LIMIT)), 'QUERY-2', 'limit')
         if limit < 0 or limit > max_page:
             raise bad_request(
-                'QUERY-2', f'limit must be between 1 and {max_page} (0 means {max_page})'
+                'QUERY-2',
+                f'limit must be between 1 and {max_page} (0 means {max_page})',
             )
         by = values.get('by', spec.default_sort)
         if by not in spec.sort_fields:
             allowed = ', '.join(sorted(spec.sort_fields))
-            raise bad_request('QUERY-0', f'Invalid by parameter {by!r}; use one of {allowed}')
+            raise bad_request(
+                'QUERY-0', f'Invalid by parameter {by!r}; use one of {allowed}'
+            )
         asc = values.get('asc', 'true').lower()
         if asc not in ('true', 'false'):
             raise bad_request('QUERY-3', 'asc must be true or false')
-        return cls(startwith, limit or max_page, values.get('has') or None, by,
-                   asc == 'true', query)
+        return cls(
+            startwith,
+            limit or max_page,
+            values.get('has') or None,
+            by,
+            asc == 'true',
+            query,
+        )
 
-    def apply(self, select: peewee.ModelSelect, spec: CollectionSpec) -> peewee.ModelSelect:
+    def apply(
+        self, select: peewee.ModelSelect, spec: CollectionSpec
+    ) -> peewee.ModelSelect:
         """Return the query filtered by ``has`` (not sorted, not sliced)."""
         if self.has and spec.text_fields:
             needle = self.has.lower()
@@ -90,7 +103,9 @@ class PageParams:
             select = select.where(condition)
         return select
 
-    def ordered(self, select: peewee.ModelSelect, spec: CollectionSpec) -> peewee.ModelSelect:
+    def ordered(
+        self, select: peewee.ModelSelect, spec: CollectionSpec
+    ) -> peewee.ModelSelect:
         """Return the query sorted (ties broken by id) and cut to this page."""
         sort_field = spec.sort_fields[self.by]
         if self.asc:
@@ -126,7 +141,9 @@ class Page:
         return cls(items, total, params)
 
 
-def page_links(page: Page, url_for: Callable[[list[tuple[str, Any]]], str]) -> list[dict]:
+def page_links(
+    page: Page, url_for: Callable[[list[tuple[str, Any]]], str]
+) -> list[dict]:
     """Return ``self``, ``first``, ``previous``, ``next`` and ``last`` links.
 
     Args:
@@ -137,8 +154,9 @@ def page_links(page: Page, url_for: Callable[[list[tuple[str, Any]]], str]) -> l
     """
     params = page.params
     limit, start, total = params.limit, params.startwith, page.total
-    kept = [(key, value) for key, value in params.query
-            if key not in ('startwith', 'limit')]
+    kept = [
+        (key, value) for key, value in params.query if key not in ('startwith', 'limit')
+    ]
 
     def href(startwith: int) -> str:
         return url_for(kept + [('startwith', startwith), ('limit', limit)])
@@ -151,4 +169,3 @@ def page_links(page: Page, url_for: Callable[[list[tuple[str, Any]]], str]) -> l
     last = ((total - 1) // limit) * limit if total else 0
     links.append({'rel': 'last', 'href': href(last)})
     return links
-

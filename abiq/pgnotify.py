@@ -48,8 +48,9 @@ class Listener:
         self.db = db
         self.changes = changes
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name='abiq-listen',
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name='abiq-listen', daemon=True
+        )
         self.ready = threading.Event()
 
     def start(self) -> Listener:

@@ -127,7 +127,9 @@ class Codec:
         ]
         problems += [f'/{name}: is required' for name in required if name not in doc]
         if problems:
-            raise ApiError(400, [ErrorItem('400-BAD-REQUEST', text) for text in problems])
+            raise ApiError(
+                400, [ErrorItem('400-BAD-REQUEST', text) for text in problems]
+            )
         return body_type, doc
 
     def _body(self, req: falcon.Request) -> bytes:

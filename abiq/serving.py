@@ -32,8 +32,14 @@ def _busy(server: Any) -> bool:
 
 def serve(app: Any, host: str, port: int, threads: int, drain: float) -> None:
     """Serve ``app`` until SIGTERM/SIGINT, then drain and return."""
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident='abiq', clear_untrusted_proxy_headers=False)
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident='abiq',
+        clear_untrusted_proxy_headers=False,
+    )
     stopping = threading.Event()
 
     def stop(*_: object) -> None:

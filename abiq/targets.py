@@ -38,17 +38,33 @@ class TargetKind:
 KINDS: dict[str, TargetKind] = {
     kind.kind: kind
     for kind in (
-        TargetKind('enterprise', 'enterprises', Enterprise, lambda row: row.id,
-                   lambda row: row.name),
-        TargetKind('user', 'users', User, lambda row: row.enterprise_id,
-                   lambda row: row.name),
-        TargetKind('virtualappliance', 'virtualappliances', VirtualAppliance,
-                   lambda row: row.enterprise_id, lambda row: row.name),
-        TargetKind('virtualmachine', 'virtualmachines', VirtualMachine,
-                   lambda row: row.virtualappliance.enterprise_id,
-                   lambda row: row.name),
-        TargetKind('template', 'templates', Template, lambda row: None,
-                   lambda row: row.name),
+        TargetKind(
+            'enterprise',
+            'enterprises',
+            Enterprise,
+            lambda row: row.id,
+            lambda row: row.name,
+        ),
+        TargetKind(
+            'user', 'users', User, lambda row: row.enterprise_id, lambda row: row.name
+        ),
+        TargetKind(
+            'virtualappliance',
+            'virtualappliances',
+            VirtualAppliance,
+            lambda row: row.enterprise_id,
+            lambda row: row.name,
+        ),
+        TargetKind(
+            'virtualmachine',
+            'virtualmachines',
+            VirtualMachine,
+            lambda row: row.virtualappliance.enterprise_id,
+            lambda row: row.name,
+        ),
+        TargetKind(
+            'template', 'templates', Template, lambda row: None, lambda row: row.name
+        ),
     )
 }
 _BY_SEGMENT = {kind.segment: kind for kind in KINDS.values()}

@@ -60,7 +60,7 @@ def dumps(doc: dict[str, Any], plan: Element) -> bytes:
 def to_tree(doc: dict[str, Any], plan: Element, tag: str | None = None):
     """Build the element of one object, its fields in schema order."""
     element = etree.Element(tag or plan.name)
-    for name, node in plan.attributes:
+    for name, _node in plan.attributes:
         value = doc.get(name)
         if value is not None:
             element.set(name, _text(value))

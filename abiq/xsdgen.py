@@ -44,7 +44,9 @@ def generate(store: SchemaStore, name: str, version: int) -> bytes:
     doc = _xs(_xs(root, 'annotation'), 'documentation')
     doc.text = f'{title}. Generated from schemas/v{version}/{name}.json.'
     _complex(_xs(root, 'element', name=plan.name), plan)
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding='UTF-8')
+    return etree.tostring(
+        root, pretty_print=True, xml_declaration=True, encoding='UTF-8'
+    )
 
 
 def _complex(element, plan: Element) -> None:

@@ -55,11 +55,18 @@ def submit(count: int) -> None:
     engine = build_engine(Config(database_url=schema_url(), sim_latency=0))
     with database.connection_context():
         enterprise, _ = Enterprise.get_or_create(name='bench')
-        user, _ = User.get_or_create(name='bench', defaults={
-            'enterprise': enterprise, 'role': 'admin', 'password_hash': '-'})
+        user, _ = User.get_or_create(
+            name='bench',
+            defaults={'enterprise': enterprise, 'role': 'admin', 'password_hash': '-'},
+        )
         for _ in range(count):
-            engine.submit('SLEEP', enterprise_id=enterprise.id, user_id=user.id,
-                          jobs=sleep_jobs({'jobs': 1}), params={'jobs': 1})
+            engine.submit(
+                'SLEEP',
+                enterprise_id=enterprise.id,
+                user_id=user.id,
+                jobs=sleep_jobs({'jobs': 1}),
+                params={'jobs': 1},
+            )
 
 
 def run(processes: int) -> float:
@@ -67,13 +74,21 @@ def run(processes: int) -> float:
     with database.connection_context():
         Task.delete().execute()
     submit(TASKS)
-    env = dict(os.environ, ABIQ_DATABASE_URL=schema_url(), ABIQ_LOG_LEVEL='WARNING',
-               ABIQ_WORKER_POLL='0.2')
+    env = dict(
+        os.environ,
+        ABIQ_DATABASE_URL=schema_url(),
+        ABIQ_LOG_LEVEL='WARNING',
+        ABIQ_WORKER_POLL='0.2',
+    )
     began = time.monotonic()
-    workers = [subprocess.Popen([sys.executable, '-m', 'abiq.cli', 'worker',
-                                 '--concurrency', '2'], env=env,
-                                stdout=subprocess.DEVNULL)
-               for _ in range(processes)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency', '2'],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(processes)
+    ]
     try:
         with database.connection_context():
             while Task.select().where(Task.status != 'finished').exists():

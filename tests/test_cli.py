@@ -88,10 +88,20 @@ def test_purge_command_deletes_expired_tasks(env, tmp_path):
     bind(db)
     with db.connection_context():
         admin = User.get(User.name == 'admin')
-        make_tasks(admin.enterprise, admin, 2, status='finished',
-                   expires_at=utcnow() - dt.timedelta(seconds=1))
-        make_tasks(admin.enterprise, admin, 1, status='finished',
-                   expires_at=utcnow() + dt.timedelta(hours=1))
+        make_tasks(
+            admin.enterprise,
+            admin,
+            2,
+            status='finished',
+            expires_at=utcnow() - dt.timedelta(seconds=1),
+        )
+        make_tasks(
+            admin.enterprise,
+            admin,
+            1,
+            status='finished',
+            expires_at=utcnow() + dt.timedelta(hours=1),
+        )
     result = run('purge', env=env, cwd=tmp_path)
     assert result.returncode == 0 and 'purged 2 expired tasks' in result.stdout
     with db.connection_context():

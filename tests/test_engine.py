@@ -15,20 +15,29 @@ from tests.engine_support import PRODUCE
 
 
 def engine(**kwargs) -> Engine:
-    built = Engine(retention=60, lease_seconds=kwargs.get('lease', 30),
-                   max_attempts=kwargs.get('max_attempts', 3))
+    built = Engine(
+        retention=60,
+        lease_seconds=kwargs.get('lease', 30),
+        max_attempts=kwargs.get('max_attempts', 3),
+    )
     built.register(PRODUCE)
     return built
 
 
 def submit(eng: Engine, world, jobs: int = 2) -> Task:
-    return eng.submit('PRODUCE', enterprise_id=world.acme.id, user_id=world.alice.id,
-                      jobs=[JobSpec('STEP')] * jobs, params={'enterprise': 1})
+    return eng.submit(
+        'PRODUCE',
+        enterprise_id=world.acme.id,
+        user_id=world.alice.id,
+        jobs=[JobSpec('STEP')] * jobs,
+        params={'enterprise': 1},
+    )
 
 
 def expire_lease(task_id: str) -> None:
     Task.update(lease_expires_at=utcnow() - dt.timedelta(seconds=1)).where(
-        Task.id == task_id).execute()
+        Task.id == task_id
+    ).execute()
 
 
 def test_nothing_to_claim(world):
@@ -63,7 +72,8 @@ def test_expired_lease_is_claimed_again_and_resumes(world):
     task = submit(eng, world, jobs=3)
     first = eng.claim('dead')
     TaskJob.update(status='finished', runs=1).where(
-        (TaskJob.task == task.id) & (TaskJob.position == 1)).execute()
+        (TaskJob.task == task.id) & (TaskJob.position == 1)
+    ).execute()
     assert eng.claim('other') is None  # the lease still holds
     expire_lease(task.id)
     second = eng.claim('alive')
@@ -71,8 +81,12 @@ def test_expired_lease_is_claimed_again_and_resumes(world):
     eng.run(second, 'alive')
     done = Task.get_by_id(task.id)
     assert done.status == 'finished' and done.result_kind == 'enterprise'
-    runs = [j.runs for j in TaskJob.select().where(TaskJob.task == task.id)
-            .order_by(TaskJob.position)]
+    runs = [
+        j.runs
+        for j in TaskJob.select()
+        .where(TaskJob.task == task.id)
+        .order_by(TaskJob.position)
+    ]
     assert runs == [1, 1, 1]
 
 

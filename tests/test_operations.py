@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from abiq.db import bind
-from abiq.db import open_database
 from abiq.db import migrations
+from abiq.db import open_database
 from abiq.db.health import WorkerHeartbeat
 from abiq.db.health import beat
 from abiq.db.models import Enterprise
@@ -62,8 +62,9 @@ def test_migrating_from_the_previous_version_keeps_every_row(fresh_sqlite):
     with database.connection_context():
         assert not database.table_exists('workerheartbeat')
         enterprise = Enterprise.create(name='old')
-        user = User.create(enterprise=enterprise, name='u', role='user',
-                           password_hash='x')
+        user = User.create(
+            enterprise=enterprise, name='u', role='user', password_hash='x'
+        )
         ids = make_tasks(enterprise, user, 25)
     with pytest.raises(migrations.SchemaError, match='abiq migrate'):
         migrations.check()
@@ -83,18 +84,25 @@ def test_a_newer_schema_is_refused(fresh_sqlite, tmp_path):
     with pytest.raises(migrations.SchemaError, match='newer'):
         migrations.check()
     env = dict(os.environ, ABIQ_DATABASE_URL=fresh_sqlite)
-    result = subprocess.run([sys.executable, '-m', 'abiq.cli', 'serve', '--port', '0'],
-                            env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', '0'],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 3 and 'newer than this abiq knows' in result.stderr
 
 
 def test_migrate_command(fresh_sqlite, tmp_path):
     env = dict(os.environ, ABIQ_DATABASE_URL=fresh_sqlite)
     run = [sys.executable, '-m', 'abiq.cli', 'migrate']
-    first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60,
-                           check=False)
+    first = subprocess.run(
+        run, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert first.returncode == 0 and 'applied [1, 2]' in first.stdout
-    again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60,
-                           check=False)
+    again = subprocess.run(
+        run, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert 'already current' in again.stdout

@@ -42,23 +42,41 @@ class Cluster:
     """The processes of the test, killed at the end whatever happens."""
 
     def __init__(self, database_url: str, log_dir) -> None:
-        self.env = dict(os.environ, ABIQ_DATABASE_URL=database_url,
-                        ABIQ_TASK_LEASE='5', ABIQ_WORKER_POLL='0.5',
-                        ABIQ_SIM_LATENCY='0', ABIQ_LOG_LEVEL='WARNING')
+        self.env = dict(
+            os.environ,
+            ABIQ_DATABASE_URL=database_url,
+            ABIQ_TASK_LEASE='5',
+            ABIQ_WORKER_POLL='0.5',
+            ABIQ_SIM_LATENCY='0',
+            ABIQ_LOG_LEVEL='WARNING',
+        )
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []
 
     def start(self, *args: str) -> subprocess.Popen:
         log = open(self.log_dir / f'p{len(self.processes)}.log', 'w')  # noqa: SIM115
-        process = subprocess.Popen([sys.executable, '-m', 'abiq.cli', *args],
-                                   env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'abiq.cli', *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         self.processes.append(process)
         return process
 
     def serve(self, port: int) -> subprocess.Popen:
-        process = self.start('serve', '--port', str(port), '--workers', '0',
-                             '--threads', '8', '--drain', '5')
+        process = self.start(
+            'serve',
+            '--port',
+            str(port),
+            '--workers',
+            '0',
+            '--threads',
+            '8',
+            '--drain',
+            '5',
+        )
         eventually(lambda: _answers(port), timeout=60, interval=0.1)
         return process
 
@@ -112,11 +130,19 @@ class Client:
 
     def _send(self, path, body, content_type, key) -> tuple[int, bytes]:
         if self.connection is None:
-            self.connection = http.client.HTTPConnection('127.0.0.1', next(self.ports),
-                                                         timeout=30)
-        self.connection.request('POST', path, body=body, headers={
-            'Authorization': self.auth, 'Content-Type': content_type,
-            'Idempotency-Key': key})
+            self.connection = http.client.HTTPConnection(
+                '127.0.0.1', next(self.ports), timeout=30
+            )
+        self.connection.request(
+            'POST',
+            path,
+            body=body,
+            headers={
+                'Authorization': self.auth,
+                'Content-Type': content_type,
+                'Idempotency-Key': key,
+            },
+        )
         response = self.connection.getresponse()
         return response.status, response.read()
 
@@ -133,17 +159,24 @@ def cluster(database_url, tmp_path):
 def test_two_thousand_tasks_survive_a_killed_worker_and_a_restarted_api(
     app, world, cluster
 ):
-    admin, alice = Api(app, app.services.codec, basic('admin')), Api(
-        app, app.services.codec, basic('alice'))
+    admin, alice = (
+        Api(app, app.services.codec, basic('admin')),
+        Api(app, app.services.codec, basic('alice')),
+    )
     template = make_template(admin)
-    deploys = [make_vapp(alice, template.link('self'), ['a', 'b'], f'app{n}')
-               .link('deploy').split('localhost', 1)[1] for n in range(VAPPS)]
+    deploys = [
+        make_vapp(alice, template.link('self'), ['a', 'b'], f'app{n}')
+        .link('deploy')
+        .split('localhost', 1)[1]
+        for n in range(VAPPS)
+    ]
     ports = [free_port(), free_port()]
     servers = [cluster.serve(port) for port in ports]
     workers = [cluster.start('worker', '--concurrency', '2') for _ in range(3)]
 
     jobs = [('/api/diagnostics', orjson.dumps({'jobs': 2}), SLEEP, 'admin')] * (
-        TOTAL - VAPPS) + [(path, b'', 'application/json', 'alice') for path in deploys]
+        TOTAL - VAPPS
+    ) + [(path, b'', 'application/json', 'alice') for path in deploys]
     counter = itertools.count()
     submitted: list[str] = []
     lock = threading.Lock()
@@ -188,7 +221,14 @@ def test_two_thousand_tasks_survive_a_killed_worker_and_a_restarted_api(
     extra_runs = sum(job.runs for job in TaskJob.select()) - job_count
     # NOTE: only the jobs the killed worker was in the middle of ran twice.
     assert 0 <= extra_runs <= 2
-    assert VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count() == 0
-    assert VirtualAppliance.select().where(
-        VirtualAppliance.lock_task.is_null(False)).count() == 0
+    assert (
+        VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count()
+        == 0
+    )
+    assert (
+        VirtualAppliance.select()
+        .where(VirtualAppliance.lock_task.is_null(False))
+        .count()
+        == 0
+    )
     assert {vapp.state for vapp in VirtualAppliance.select()} == {'DEPLOYED'}

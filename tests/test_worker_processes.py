@@ -31,15 +31,28 @@ def spawn(database_url, tmp_path):
     processes: list[subprocess.Popen] = []
 
     def start(concurrency: int = 1, **settings: str) -> subprocess.Popen:
-        env = dict(os.environ, ABIQ_DATABASE_URL=database_url, ABIQ_TASK_LEASE='1',
-                   ABIQ_WORKER_POLL='0.05', ABIQ_LOG_LEVEL='WARNING',
-                   ABIQ_SIM_LATENCY='0')
+        env = dict(
+            os.environ,
+            ABIQ_DATABASE_URL=database_url,
+            ABIQ_TASK_LEASE='1',
+            ABIQ_WORKER_POLL='0.05',
+            ABIQ_LOG_LEVEL='WARNING',
+            ABIQ_SIM_LATENCY='0',
+        )
         env.update(settings)
         log = open(tmp_path / f'worker{len(processes)}.log', 'w')  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency',
-             str(concurrency)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                '-m',
+                'abiq.cli',
+                'worker',
+                '--concurrency',
+                str(concurrency),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         processes.append(process)
@@ -64,8 +77,9 @@ def admin_client(app) -> Api:
 def test_killed_worker_task_is_finished_by_another(app, world, spawn):
     admin = admin_client(app)
     diagnostics = admin.get('/', status=200).link('diagnostics')
-    started = admin.post(diagnostics, {'jobs': 3, 'seconds': 1},
-                         content_type=SLEEP_TYPE, status=202)
+    started = admin.post(
+        diagnostics, {'jobs': 3, 'seconds': 1}, content_type=SLEEP_TYPE, status=202
+    )
     task_id = started.doc['id']
     first = spawn()
 
@@ -78,12 +92,18 @@ def test_killed_worker_task_is_finished_by_another(app, world, spawn):
     first.wait(10)
     spawn()
     done = eventually(
-        lambda: (a := admin.get(started.link('self'))).doc['status'] == 'finished' and a,
+        lambda: (
+            (a := admin.get(started.link('self'))).doc['status'] == 'finished' and a
+        ),
         timeout=60,
     )
     assert [job['status'] for job in done.doc['jobs']] == ['finished'] * 3
-    runs = [job.runs for job in TaskJob.select().where(TaskJob.task == task_id)
-            .order_by(TaskJob.position)]
+    runs = [
+        job.runs
+        for job in TaskJob.select()
+        .where(TaskJob.task == task_id)
+        .order_by(TaskJob.position)
+    ]
     # NOTE: the interrupted job runs again (at-least-once); no other does.
     assert runs == [1, 2, 1]
     assert Task.get_by_id(task_id).lease_owner is None
@@ -112,8 +132,9 @@ def test_500_tasks_from_8_threads_through_2_worker_processes(app, world, spawn):
         except Exception as ex:  # reported below, with the main thread's assert
             failures.append(ex)
 
-    threads = [threading.Thread(target=client, args=(63 if n < 4 else 62,))
-               for n in range(8)]
+    threads = [
+        threading.Thread(target=client, args=(63 if n < 4 else 62,)) for n in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -122,7 +143,8 @@ def test_500_tasks_from_8_threads_through_2_worker_processes(app, world, spawn):
     assert len(set(created)) == 500
     eventually(
         lambda: Task.select().where(Task.status == 'finished').count() == 500,
-        timeout=300, interval=0.2,
+        timeout=300,
+        interval=0.2,
     )
     assert Task.select().where(Task.status != 'finished').count() == 0
     runs = [job.runs for job in TaskJob.select()]
@@ -147,11 +169,18 @@ def test_worker_killed_mid_deploy_is_resumed_by_another(app, world, spawn):
     spawn(ABIQ_SIM_LATENCY='0.01')
     eventually(lambda: Task.get_by_id(task_id).status == 'finished', timeout=60)
     assert alice.get(vapp.link('self'), status=200).doc['state'] == 'DEPLOYED'
-    runs = [job.runs for job in TaskJob.select().where(TaskJob.task == task_id)
-            .order_by(TaskJob.position)]
+    runs = [
+        job.runs
+        for job in TaskJob.select()
+        .where(TaskJob.task == task_id)
+        .order_by(TaskJob.position)
+    ]
     assert runs == [1, 1, 1, 2, 1, 1, 1, 1, 1]
     assert SimMachine.select().count() == 3
-    assert VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count() == 0
+    assert (
+        VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count()
+        == 0
+    )
     assert {vm.state for vm in VirtualMachine.select()} == {'ON'}
 
 
@@ -169,16 +198,18 @@ def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spaw
         assert listener.ready.wait(10)
         admin = admin_client(app)
         diagnostics = admin.get('/', status=200).link('diagnostics')
-        href = admin.post(diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE,
-                          status=202).link('self')
+        href = admin.post(
+            diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE, status=202
+        ).link('self')
         answer = {}
 
         def long_poll() -> None:
             client = admin_client(app)
             etag = client.get(href).headers['ETag']
             while True:
-                got = client.get(href, headers={'Prefer': 'wait=30',
-                                                'If-None-Match': etag})
+                got = client.get(
+                    href, headers={'Prefer': 'wait=30', 'If-None-Match': etag}
+                )
                 if got.status != 304 and got.doc['status'] == 'finished':
                     answer['at'] = time.time()
                     return
@@ -199,8 +230,9 @@ def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spaw
 def test_sigterm_lets_the_job_finish_and_hands_the_task_on(app, world, spawn):
     admin = admin_client(app)
     diagnostics = admin.get('/', status=200).link('diagnostics')
-    started = admin.post(diagnostics, {'jobs': 3, 'seconds': 1},
-                         content_type=SLEEP_TYPE, status=202)
+    started = admin.post(
+        diagnostics, {'jobs': 3, 'seconds': 1}, content_type=SLEEP_TYPE, status=202
+    )
     task_id = started.doc['id']
     first = spawn()
 
@@ -215,6 +247,10 @@ def test_sigterm_lets_the_job_finish_and_hands_the_task_on(app, world, spawn):
     assert task.status == 'pending' and task.lease_owner is None
     spawn()
     eventually(lambda: Task.get_by_id(task_id).status == 'finished', timeout=60)
-    runs = [j.runs for j in TaskJob.select().where(TaskJob.task == task_id)
-            .order_by(TaskJob.position)]
+    runs = [
+        j.runs
+        for j in TaskJob.select()
+        .where(TaskJob.task == task_id)
+        .order_by(TaskJob.position)
+    ]
     assert runs == [1, 1, 1]

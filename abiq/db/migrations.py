@@ -72,9 +72,11 @@ def migrate(target: int = LATEST) -> list[int]:
         version = current_version()
         if version > LATEST:
             raise SchemaError(_newer(version))
-        migrator = (SqliteMigrator(database.obj)
-                    if isinstance(database.obj, peewee.SqliteDatabase)
-                    else PostgresqlMigrator(database.obj))
+        migrator = (
+            SqliteMigrator(database.obj)
+            if isinstance(database.obj, peewee.SqliteDatabase)
+            else PostgresqlMigrator(database.obj)
+        )
         applied = []
         for number, _, step in MIGRATIONS:
             if version < number <= target:
@@ -103,5 +105,7 @@ def check() -> None:
 
 
 def _newer(version: int) -> str:
-    return (f'The database schema is version {version}, newer than this abiq knows '
-            f'({LATEST}); upgrade abiq before starting it on this database.')
+    return (
+        f'The database schema is version {version}, newer than this abiq knows '
+        f'({LATEST}); upgrade abiq before starting it on this database.'
+    )

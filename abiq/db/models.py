@@ -150,8 +150,6 @@ def bind(db: peewee.Database) -> None:
     database.initialize(db)
 
 
-
-
 def write_transaction():  # type: ignore[no-untyped-def]
     """Return a transaction that takes the write lock up front.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-
 from abiq.db.domain import VirtualAppliance
 from abiq.db.domain import VirtualMachine
 from abiq.drivers.base import Driver
@@ -22,8 +21,15 @@ from abiq.tasks.registry import TaskType
 
 __all__ = ['TASK_TYPES', 'domain_task_types', 'on_end', 'result_of']
 
-TASK_TYPES = ('DEPLOY', 'UNDEPLOY', 'POWER_ON', 'POWER_OFF', 'RESET', 'RECONFIGURE',
-              'DELETE')
+TASK_TYPES = (
+    'DEPLOY',
+    'UNDEPLOY',
+    'POWER_ON',
+    'POWER_OFF',
+    'RESET',
+    'RECONFIGURE',
+    'DELETE',
+)
 
 
 def _ip_for(vm_id: int) -> str:
@@ -62,8 +68,9 @@ class DomainJobs:
             return None  # removed by an earlier run of this job: nothing to do
         fault = self.driver.fault(job_type, vm.name)
         if fault:
-            raise JobError('VM-5', f'{job_type} failed for virtual machine '
-                           f'{vm.name}: {fault}')
+            raise JobError(
+                'VM-5', f'{job_type} failed for virtual machine {vm.name}: {fault}'
+            )
         latency = getattr(self.driver, 'latency', 0)
         if latency:
             time.sleep(latency)
@@ -73,8 +80,9 @@ class DomainJobs:
         try:
             operation(*args)
         except DriverError as ex:
-            raise JobError('VM-5', f'{job_type} failed for virtual machine '
-                           f'{vm.name}: {ex}') from ex
+            raise JobError(
+                'VM-5', f'{job_type} failed for virtual machine {vm.name}: {ex}'
+            ) from ex
 
     @staticmethod
     def _record(vm: VirtualMachine, **fields: Any) -> None:
@@ -85,8 +93,9 @@ class DomainJobs:
         vm = self._machine(context, 'ALLOCATE')
         if vm is None:
             return
-        spec = MachineSpec(vm.machine_name, vm.cpu, vm.ram, vm.disk, vm.template.os,
-                           vm.hostname)
+        spec = MachineSpec(
+            vm.machine_name, vm.cpu, vm.ram, vm.disk, vm.template.os, vm.hostname
+        )
         if self.driver.state(spec.name) is None:
             self._call(vm, 'ALLOCATE', self.driver.define, spec)
         self._record(vm, state='ALLOCATED', ip=vm.ip or _ip_for(vm.id))
@@ -95,8 +104,14 @@ class DomainJobs:
         """Give the machine its CPUs and memory."""
         vm = self._machine(context, 'CONFIGURE')
         if vm is not None:
-            self._call(vm, 'CONFIGURE', self.driver.set_resources, vm.machine_name,
-                       vm.cpu, vm.ram)
+            self._call(
+                vm,
+                'CONFIGURE',
+                self.driver.set_resources,
+                vm.machine_name,
+                vm.cpu,
+                vm.ram,
+            )
 
     def power_on(self, context: JobContext) -> None:
         """Start the machine."""
@@ -133,8 +148,9 @@ class DomainJobs:
             return
         changes = context.task_params['changes']
         cpu, ram = changes.get('cpu', vm.cpu), changes.get('ram', vm.ram)
-        self._call(vm, 'RECONFIGURE', self.driver.set_resources, vm.machine_name,
-                   cpu, ram)
+        self._call(
+            vm, 'RECONFIGURE', self.driver.set_resources, vm.machine_name, cpu, ram
+        )
         self._record(vm, **changes)
 
     def remove(self, context: JobContext) -> None:
@@ -148,7 +164,8 @@ class DomainJobs:
         """Delete the appliance's record and any machine left in it."""
         vapp_id = context.params['vapp']
         VirtualMachine.delete().where(
-            VirtualMachine.virtualappliance == vapp_id).execute()
+            VirtualMachine.virtualappliance == vapp_id
+        ).execute()
         VirtualAppliance.delete().where(VirtualAppliance.id == vapp_id).execute()
 
 
@@ -164,19 +181,21 @@ def result_of(params: dict[str, Any]) -> tuple[str, str] | None:
 def on_end(task_id: str, params: dict[str, Any], status: str) -> None:
     """Release the task's locks and settle the appliance's state."""
     VirtualMachine.update(lock_task=None).where(
-        VirtualMachine.lock_task == task_id).execute()
+        VirtualMachine.lock_task == task_id
+    ).execute()
     VirtualAppliance.update(lock_task=None).where(
-        VirtualAppliance.lock_task == task_id).execute()
+        VirtualAppliance.lock_task == task_id
+    ).execute()
     state = params.get('vapp_states', {}).get(status)
     if state and 'vapp' in params:
         VirtualAppliance.update(state=state).where(
-            VirtualAppliance.id == params['vapp']).execute()
+            VirtualAppliance.id == params['vapp']
+        ).execute()
 
 
 def domain_task_types(driver: Driver) -> list[TaskType]:
     """Return the domain's task types, running their jobs on a driver."""
     handlers = DomainJobs(driver).handlers()
-    return [TaskType(name, handlers, result=result_of, on_end=on_end)
-            for name in TASK_TYPES]
-
-
+    return [
+        TaskType(name, handlers, result=result_of, on_end=on_end) for name in TASK_TYPES
+    ]

@@ -50,15 +50,20 @@ def render_vapp(vapp: VirtualAppliance, urls: Urls, caller: Caller) -> dict[str,
     if caller.can_write:
         links.append(urls.link('edit', href, 'virtualappliance', vapp.name))
     links += [
-        urls.link('parent', urls.enterprise(vapp.enterprise_id, 'virtualappliances'),
-                  'virtualappliances'),
+        urls.link(
+            'parent',
+            urls.enterprise(vapp.enterprise_id, 'virtualappliances'),
+            'virtualappliances',
+        ),
         urls.link('enterprise', urls.enterprise(vapp.enterprise_id), 'enterprise'),
         urls.link('virtualmachines', href + '/virtualmachines', 'virtualmachines'),
         urls.link('tasks', href + '/tasks', 'tasks'),
     ]
     if caller.can_write:
-        links += [urls.link(rel, f'{href}/{rel}', 'task')
-                  for rel in allowed_vapp_actions(vapp)]
+        links += [
+            urls.link(rel, f'{href}/{rel}', 'task')
+            for rel in allowed_vapp_actions(vapp)
+        ]
     return {'links': links, 'id': vapp.id, 'name': vapp.name, 'state': vapp.state}
 
 
@@ -76,7 +81,9 @@ def render_vm(vm: VirtualMachine, urls: Urls, caller: Caller) -> dict[str, Any]:
         urls.link('tasks', href + '/tasks', 'tasks'),
     ]
     if caller.can_write:
-        links += [urls.link(rel, f'{href}/{rel}', 'task') for rel in allowed_vm_actions(vm)]
+        links += [
+            urls.link(rel, f'{href}/{rel}', 'task') for rel in allowed_vm_actions(vm)
+        ]
     return {
         'links': links,
         'id': vm.id,

@@ -133,5 +133,8 @@ class Resource:
         accepted = self.accepted(req)
         item_type = self.urls(req).accepted.link_type(self.config.vendor, accepted.name)
         all_links = [dict(link, type=item_type) for link in page_links(page, href_for)]
-        return {'links': all_links + list(links), 'totalSize': page.total,
-                'collection': items}
+        return {
+            'links': all_links + list(links),
+            'totalSize': page.total,
+            'collection': items,
+        }

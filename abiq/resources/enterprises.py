@@ -32,9 +32,11 @@ def render_enterprise(enterprise: Enterprise, urls: Urls, is_admin: bool) -> dic
         urls.link('self', href, 'enterprise', enterprise.name),
         urls.link('users', urls.enterprise(enterprise.id, 'users'), 'users'),
         urls.link('tasks', urls.enterprise(enterprise.id, 'tasks'), 'tasks'),
-        urls.link('virtualappliances',
-                  urls.enterprise(enterprise.id, 'virtualappliances'),
-                  'virtualappliances'),
+        urls.link(
+            'virtualappliances',
+            urls.enterprise(enterprise.id, 'virtualappliances'),
+            'virtualappliances',
+        ),
     ]
     if is_admin:
         links.insert(1, urls.link('edit', href, 'enterprise', enterprise.name))

@@ -39,8 +39,15 @@ class Health(Resource):
             beats = list(WorkerHeartbeat.select().order_by(WorkerHeartbeat.worker))
         except peewee.DatabaseError:
             database.close()
-            self._answer(resp, 503, {'status': 'fail', 'version': __version__,
-                                     'checks': {'database': [{'status': 'fail'}]}})
+            self._answer(
+                resp,
+                503,
+                {
+                    'status': 'fail',
+                    'version': __version__,
+                    'checks': {'database': [{'status': 'fail'}]},
+                },
+            )
             return
         latency = (time.perf_counter() - began) * 1000
         now = utcnow()
@@ -59,8 +66,13 @@ class Health(Resource):
             'status': 'pass',
             'version': __version__,
             'checks': {
-                'database': [{'status': 'pass', 'observedValue': round(latency, 2),
-                              'observedUnit': 'ms'}],
+                'database': [
+                    {
+                        'status': 'pass',
+                        'observedValue': round(latency, 2),
+                        'observedUnit': 'ms',
+                    }
+                ],
                 'workers:heartbeat': workers,
             },
         }

@@ -24,14 +24,16 @@ class Root(Resource):
         links = [
             urls.link('self', urls.root(), 'api'),
             urls.link('tasks', urls.tasks(), 'tasks'),
-            urls.link('virtualappliances', urls.url('virtualappliances'),
-                      'virtualappliances'),
+            urls.link(
+                'virtualappliances', urls.url('virtualappliances'), 'virtualappliances'
+            ),
             urls.link('templates', urls.url('templates'), 'templates'),
             urls.link('currentuser', urls.user(user.id), 'user', user.name),
             urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'),
         ]
         links += [
-            urls.link(rel, urls.tasks([('status', rel)]), 'tasks') for rel in FILTER_RELS
+            urls.link(rel, urls.tasks([('status', rel)]), 'tasks')
+            for rel in FILTER_RELS
         ]
         if caller.is_admin:
             links.append(urls.link('enterprises', urls.enterprises(), 'enterprises'))

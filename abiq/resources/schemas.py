@@ -19,7 +19,9 @@ class JsonSchema(Resource):
 
     auth = False
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, version: int, name: str):
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, version: int, name: str
+    ):
         """Answer a JSON Schema document."""
         if not self.codec.schemas.has(name, version):
             raise not_found()
@@ -33,7 +35,9 @@ class XmlSchema(Resource):
 
     auth = False
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, version: int, name: str):
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, version: int, name: str
+    ):
         """Answer an XSD document."""
         path = self.config.xsd_dir / f'v{version}' / f'{name}.xsd'
         if (name, version) not in self.codec.xsds or not path.is_file():

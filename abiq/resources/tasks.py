@@ -16,14 +16,15 @@ from abiq.resources.base import Resource
 from abiq.resources.task_actions import cancel_task
 from abiq.resources.task_actions import retry_task
 from abiq.resources.task_answers import answer_task
-from abiq.resources.task_answers import wait_seconds
 from abiq.resources.task_answers import send_task
+from abiq.resources.task_answers import wait_seconds
 from abiq.statuses import ACTIVE
 from abiq.targets import KINDS
 from abiq.targets import resolve
 from abiq.tasks import records
 
 __all__ = ['Collection', 'EntityTasks', 'Item']
+
 
 class _TaskList(Resource):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
@@ -41,10 +42,13 @@ class _TaskList(Resource):
         jobs = records.jobs_of(list(page.items))
         urls, caller = self.urls(req), self.caller(req)
         version = self.accepted(req).version
-        items = [render_task(task, jobs[task.id], urls, caller, version)
-                 for task in page.items]
-        views = [urls.link(rel, href_for([('status', rel)]), 'tasks')
-                 for rel in FILTER_RELS]
+        items = [
+            render_task(task, jobs[task.id], urls, caller, version)
+            for task in page.items
+        ]
+        views = [
+            urls.link(rel, href_for([('status', rel)]), 'tasks') for rel in FILTER_RELS
+        ]
         self.send(req, resp, self.collection(req, page, items, href_for, views + extra))
 
 
@@ -59,8 +63,9 @@ class Collection(_TaskList):
         extra = []
         if self.caller(req).can_write:
             extra.append(urls.link('create', urls.tasks(), 'task'))
-        self.list_tasks(req, resp, records.visible_tasks(self.caller(req)),
-                        urls.tasks, extra)
+        self.list_tasks(
+            req, resp, records.visible_tasks(self.caller(req)), urls.tasks, extra
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""
@@ -159,7 +164,9 @@ class Item(Resource):
         caller = self.require_writer(req)
         task = records.get_visible(caller, task_id)
         if task.external and not (caller.is_admin or task.user_id == caller.user.id):
-            raise forbidden('Only the creator of an external task or an admin may update it')
+            raise forbidden(
+                'Only the creator of an external task or an admin may update it'
+            )
         _, doc = self.codec.read(req, ('task',))
         task = records.update_external(task, doc, self.config.task_retention)
         self.services.engine.announce()
@@ -172,8 +179,10 @@ class Item(Resource):
     def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: str):
         """Retry the task (same as its ``retry`` link); the body must be empty."""
         if req.content_length or req.bounded_stream.read(1):
-            raise bad_request('400-BAD-REQUEST', 'PATCH on a task retries it; '
-                              'send it with an empty body')
+            raise bad_request(
+                '400-BAD-REQUEST',
+                'PATCH on a task retries it; send it with an empty body',
+            )
         retry_task(self, req, resp, task_id)
 
 

@@ -42,7 +42,9 @@ class Collection(Resource):
         def href_for(query):
             return urls.url('templates', query=query)
 
-        extra = [urls.link('create', href_for([]), 'template')] if caller.is_admin else []
+        extra = (
+            [urls.link('create', href_for([]), 'template')] if caller.is_admin else []
+        )
         self.send(req, resp, self.collection(req, page, items, href_for, extra))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -54,7 +56,9 @@ class Collection(Resource):
             template = Template.create(**fields)
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+        self.send(
+            req, resp, render_template(template, self.urls(req), self.caller(req))
+        )
         resp.status = falcon.HTTP_201
         resp.location = self.urls(req).url('templates', template.id)
 
@@ -74,7 +78,9 @@ class Item(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Answer the template."""
         template = self._get(template_id)
-        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+        self.send(
+            req, resp, render_template(template, self.urls(req), self.caller(req))
+        )
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Change the template (administrators); existing machines keep theirs."""
@@ -88,14 +94,21 @@ class Item(Resource):
             template.save()
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        self.send(req, resp, render_template(template, self.urls(req), self.caller(req)))
+        self.send(
+            req, resp, render_template(template, self.urls(req), self.caller(req))
+        )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Delete an unused template (administrators): 204, or 409 while used."""
         template = self._get(template_id)
         self.require_admin(req)
-        if VirtualMachine.select().where(VirtualMachine.template == template.id).exists():
-            raise conflict('TEMPLATE-2', f'Template {template.name!r} is used by '
-                           'virtual machines')
+        if (
+            VirtualMachine.select()
+            .where(VirtualMachine.template == template.id)
+            .exists()
+        ):
+            raise conflict(
+                'TEMPLATE-2', f'Template {template.name!r} is used by virtual machines'
+            )
         template.delete_instance()
         resp.status = falcon.HTTP_204

@@ -89,7 +89,9 @@ class Collection(Resource):
         if doc.get('expiresAt'):
             expires_at = parse_rfc3339(doc['expiresAt'])
             if expires_at <= utcnow():
-                raise bad_request('400-BAD-REQUEST', '/expiresAt: must be in the future')
+                raise bad_request(
+                    '400-BAD-REQUEST', '/expiresAt: must be in the future'
+                )
         secret = new_secret()
         token = Token.create(
             user=user.id,

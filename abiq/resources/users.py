@@ -36,8 +36,12 @@ def render_user(user: User, urls: Urls, caller: Caller) -> dict[str, Any]:
     if caller.is_admin or is_self:
         links.append(urls.link('edit', href, 'user', user.name))
         links.append(urls.link('tokens', urls.user(user.id, 'tokens'), 'tokens'))
-    links.append(urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'))
-    links.append(urls.link('parent', urls.enterprise(user.enterprise_id, 'users'), 'users'))
+    links.append(
+        urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise')
+    )
+    links.append(
+        urls.link('parent', urls.enterprise(user.enterprise_id, 'users'), 'users')
+    )
     return {
         'links': links,
         'id': user.id,
@@ -66,7 +70,9 @@ class Collection(Resource):
         """List the enterprise's users, paged."""
         self._enterprise(req, enterprise_id)
         caller, urls = self.caller(req), self.urls(req)
-        page = self.page(req, User.select().where(User.enterprise == enterprise_id), USERS)
+        page = self.page(
+            req, User.select().where(User.enterprise == enterprise_id), USERS
+        )
         items = [render_user(user, urls, caller) for user in page.items]
 
         def href_for(query: list[tuple[str, Any]]) -> str:
@@ -134,7 +140,9 @@ class Item(Resource):
             raise _name_taken(doc['name']) from ex
         self.send(req, resp, render_user(user, self.urls(req), caller))
 
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, user_id: int
+    ) -> None:
         """Delete a user (admins; not themselves): 204."""
         user = self._get(req, user_id)
         caller = self.require_admin(req)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import falcon
 
 from abiq.db.domain import VirtualAppliance
@@ -17,8 +16,11 @@ from abiq.resources.task_answers import answer_started
 __all__ = ['Action', 'Collection', 'Item', 'get_vapp']
 
 VAPPS = CollectionSpec(
-    sort_fields={'name': VirtualAppliance.name, 'id': VirtualAppliance.id,
-                 'state': VirtualAppliance.state},
+    sort_fields={
+        'name': VirtualAppliance.name,
+        'id': VirtualAppliance.id,
+        'state': VirtualAppliance.state,
+    },
     default_sort='name',
     text_fields=(VirtualAppliance.name,),
     tie_breaker=VirtualAppliance.id,
@@ -81,7 +83,9 @@ class Collection(Resource):
             extra.append(urls.link('create', href_for([]), 'virtualappliance'))
         self.send(req, resp, self.collection(req, page, items, href_for, extra))
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response, **params: int) -> None:
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, **params: int
+    ) -> None:
         """Create an appliance (nothing is deployed): 201."""
         caller = self.require_writer(req)
         enterprise_id = self._scope(req, params) or caller.enterprise_id
@@ -96,8 +100,11 @@ class Collection(Resource):
 class Item(Resource):
     """One appliance: read, rename, delete."""
 
-    answers = {'GET': 'virtualappliance', 'PUT': 'virtualappliance',
-               'DELETE': 'virtualappliance'}
+    answers = {
+        'GET': 'virtualappliance',
+        'PUT': 'virtualappliance',
+        'DELETE': 'virtualappliance',
+    }
     any_name = frozenset({'DELETE'})
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
@@ -112,7 +119,8 @@ class Item(Resource):
         _, doc = self.codec.read(req, ('virtualappliance',))
         if 'name' in doc:
             VirtualAppliance.update(name=doc['name']).where(
-                VirtualAppliance.id == vapp.id).execute()
+                VirtualAppliance.id == vapp.id
+            ).execute()
         vapp = VirtualAppliance.get_by_id(vapp.id)
         self.send(req, resp, render_vapp(vapp, self.urls(req), caller))
 
@@ -148,5 +156,3 @@ class Action(Resource):
         caller = self.require_writer(req)
         task = actions.start_vapp_action(self.services.engine, caller, vapp, self.rel)
         answer_started(self, req, resp, task)
-
-

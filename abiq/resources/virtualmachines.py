@@ -22,8 +22,11 @@ from abiq.targets import resolve
 __all__ = ['Action', 'Collection', 'Item']
 
 VMS = CollectionSpec(
-    sort_fields={'name': VirtualMachine.name, 'id': VirtualMachine.id,
-                 'state': VirtualMachine.state},
+    sort_fields={
+        'name': VirtualMachine.name,
+        'id': VirtualMachine.id,
+        'state': VirtualMachine.state,
+    },
     default_sort='id',
     text_fields=(VirtualMachine.name, VirtualMachine.hostname),
     tie_breaker=VirtualMachine.id,
@@ -59,10 +62,17 @@ class Collection(Resource):
         items = [render_vm(vm, urls, caller) for vm in page.items]
 
         def href_for(query):
-            return urls.url('virtualappliances', vapp.id, 'virtualmachines', query=query)
+            return urls.url(
+                'virtualappliances', vapp.id, 'virtualmachines', query=query
+            )
 
-        extra = [urls.link('virtualappliance', urls.url('virtualappliances', vapp.id),
-                           'virtualappliance')]
+        extra = [
+            urls.link(
+                'virtualappliance',
+                urls.url('virtualappliances', vapp.id),
+                'virtualappliance',
+            )
+        ]
         if caller.can_write:
             extra.append(urls.link('create', href_for([]), 'virtualmachine'))
         self.send(req, resp, self.collection(req, page, items, href_for, extra))
@@ -74,12 +84,18 @@ class Collection(Resource):
         _, doc = self.codec.read(req, ('virtualmachine',), required=('name',))
         template = self._template(req, doc)
         if vapp.machines.where(VirtualMachine.name == doc['name']).exists():
-            raise conflict('VM-1', f'Virtual appliance {vapp.name} already has a '
-                           f'machine named {doc["name"]!r}')
+            raise conflict(
+                'VM-1',
+                f'Virtual appliance {vapp.name} already has a '
+                f'machine named {doc["name"]!r}',
+            )
         vm = VirtualMachine.create(
-            virtualappliance=vapp.id, template=template.id, name=doc['name'],
+            virtualappliance=vapp.id,
+            template=template.id,
+            name=doc['name'],
             hostname=doc.get('hostname') or _hostname(doc['name']),
-            cpu=doc.get('cpu', template.cpu), ram=doc.get('ram', template.ram),
+            cpu=doc.get('cpu', template.cpu),
+            ram=doc.get('ram', template.ram),
             disk=doc.get('disk', template.disk),
             nameservers=orjson.dumps(doc.get('nameservers', [])).decode(),
         )
@@ -89,22 +105,31 @@ class Collection(Resource):
         resp.location = urls.url('virtualmachines', vm.id)
 
     def _template(self, req: falcon.Request, doc: dict):
-        hrefs = [link['href'] for link in doc.get('links', []) if link['rel'] == 'template']
+        hrefs = [
+            link['href'] for link in doc.get('links', []) if link['rel'] == 'template'
+        ]
         if len(hrefs) != 1:
-            raise bad_request('400-BAD-REQUEST', '/links: a virtual machine needs '
-                              'exactly one link with rel "template"')
+            raise bad_request(
+                '400-BAD-REQUEST',
+                '/links: a virtual machine needs exactly one link with rel "template"',
+            )
         kind, template = resolve(self.urls(req), hrefs[0], 'template')
         if kind.kind != 'template':
-            raise bad_request('400-BAD-REQUEST', f'The template link {hrefs[0]!r} '
-                              'does not point at a template')
+            raise bad_request(
+                '400-BAD-REQUEST',
+                f'The template link {hrefs[0]!r} does not point at a template',
+            )
         return template
 
 
 class Item(Resource):
     """One machine: read, edit (reconfigure when deployed), delete."""
 
-    answers = {'GET': 'virtualmachine', 'PUT': 'virtualmachine',
-               'DELETE': 'virtualmachine'}
+    answers = {
+        'GET': 'virtualmachine',
+        'PUT': 'virtualmachine',
+        'DELETE': 'virtualmachine',
+    }
     any_name = frozenset({'PUT', 'DELETE'})
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
@@ -119,17 +144,26 @@ class Item(Resource):
         caller = self.require_writer(req)
         _, doc = self.codec.read(req, ('virtualmachine',))
         if vm.lock_task:
-            raise conflict('VM-2', f'Virtual machine {vm.name} is locked by another '
-                           'operation; wait for its task to end')
-        direct = {key: doc[key] for key in ('name', 'hostname', 'cpu', 'ram', 'disk')
-                  if key in doc and doc[key] != getattr(vm, key)}
+            raise conflict(
+                'VM-2',
+                f'Virtual machine {vm.name} is locked by another '
+                'operation; wait for its task to end',
+            )
+        direct = {
+            key: doc[key]
+            for key in ('name', 'hostname', 'cpu', 'ram', 'disk')
+            if key in doc and doc[key] != getattr(vm, key)
+        }
         if 'nameservers' in doc:
             direct['nameservers'] = orjson.dumps(doc['nameservers']).decode()
         live = {}
         if vm.state != 'NOT_ALLOCATED':
             if 'disk' in direct:
-                raise conflict('VM-3', 'The disk of a deployed virtual machine '
-                               'cannot change; undeploy it first')
+                raise conflict(
+                    'VM-3',
+                    'The disk of a deployed virtual machine '
+                    'cannot change; undeploy it first',
+                )
             live = {key: direct.pop(key) for key in _LIVE if key in direct}
         if direct:
             VirtualMachine.update(**direct).where(VirtualMachine.id == vm.id).execute()

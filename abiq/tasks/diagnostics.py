@@ -40,7 +40,9 @@ def _sleep(context: JobContext) -> None:
             raise Cancelled
         time.sleep(min(left, _CHECK_EVERY))
     fail_job = params.get('failJob')
-    if fail_job == context.position and context.attempt <= params.get('failAttempts', 1):
+    if fail_job == context.position and context.attempt <= params.get(
+        'failAttempts', 1
+    ):
         raise JobError(
             'SLEEP-1',
             f'Job {context.position} failed on purpose (attempt {context.attempt})',

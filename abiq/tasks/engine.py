@@ -192,16 +192,31 @@ class Engine:
     ) -> None:
         """Run the claimed task's remaining jobs in order, then end it."""
         if task.claims > self.max_attempts:
-            self._end(task.id, worker_id, 'failed', errors=[_error(
-                'TASK-4',
-                f'The task was interrupted {task.claims - 1} times (its worker '
-                'stopped); giving up',
-            )])
+            self._end(
+                task.id,
+                worker_id,
+                'failed',
+                errors=[
+                    _error(
+                        'TASK-4',
+                        f'The task was interrupted {task.claims - 1} times (its worker '
+                        'stopped); giving up',
+                    )
+                ],
+            )
             return
         task_type = self.types.get(task.type)
         if task_type is None:
-            self._end(task.id, worker_id, 'failed', errors=[_error(
-                'TASK-5', f'No worker here knows how to run {task.type} tasks')])
+            self._end(
+                task.id,
+                worker_id,
+                'failed',
+                errors=[
+                    _error(
+                        'TASK-5', f'No worker here knows how to run {task.type} tasks'
+                    )
+                ],
+            )
             return
         params = orjson.loads(task.params or '{}')
         jobs = list(task.job_rows.order_by(TaskJob.position))
@@ -231,9 +246,15 @@ class Engine:
     def _run_job(self, task, task_type, params, job, jobs, worker_id) -> bool:
         """Run one job; return False when the task ended or was lost."""
         handler = task_type.handlers.get(job.type)
-        if not self._job_update(task.id, worker_id, job, status='running',
-                                started_at=utcnow(), finished_at=None,
-                                runs=TaskJob.runs + 1):
+        if not self._job_update(
+            task.id,
+            worker_id,
+            job,
+            status='running',
+            started_at=utcnow(),
+            finished_at=None,
+            runs=TaskJob.runs + 1,
+        ):
             return False
         context = JobContext(
             task_id=task.id,
@@ -252,23 +273,45 @@ class Engine:
             self._end(task.id, worker_id, 'cancelled')
             return False
         except JobError as ex:
-            self._job_update(task.id, worker_id, job, status='failed',
-                             finished_at=utcnow())
-            self._end(task.id, worker_id, 'failed',
-                      errors=[_error(ex.code, ex.message, ex.causes)])
+            self._job_update(
+                task.id, worker_id, job, status='failed', finished_at=utcnow()
+            )
+            self._end(
+                task.id,
+                worker_id,
+                'failed',
+                errors=[_error(ex.code, ex.message, ex.causes)],
+            )
             return False
         except Exception as ex:  # a bug in a job must not kill the worker
             log.exception('job %s of task %s failed unexpectedly', job.type, task.id)
-            self._job_update(task.id, worker_id, job, status='failed',
-                             finished_at=utcnow())
-            self._end(task.id, worker_id, 'failed', errors=[_error(
-                'TASK-6', f'Job {job.type} failed unexpectedly', [type(ex).__name__])])
+            self._job_update(
+                task.id, worker_id, job, status='failed', finished_at=utcnow()
+            )
+            self._end(
+                task.id,
+                worker_id,
+                'failed',
+                errors=[
+                    _error(
+                        'TASK-6',
+                        f'Job {job.type} failed unexpectedly',
+                        [type(ex).__name__],
+                    )
+                ],
+            )
             return False
         job.status = 'finished'
         done = sum(1 for other in jobs if other.status in ('finished', 'skipped'))
         progress = int(100 * done / len(jobs))
-        return self._job_update(task.id, worker_id, job, status='finished',
-                                finished_at=utcnow(), progress=progress)
+        return self._job_update(
+            task.id,
+            worker_id,
+            job,
+            status='finished',
+            finished_at=utcnow(),
+            progress=progress,
+        )
 
     def _job_update(self, task_id, worker_id, job, progress=None, **fields) -> bool:
         now = utcnow()
@@ -281,9 +324,11 @@ class Engine:
             }
             if progress is not None:
                 changes[Task.progress] = progress
-            held = Task.update(changes).where(
-                (Task.id == task_id) & (Task.lease_owner == worker_id)
-            ).execute()
+            held = (
+                Task.update(changes)
+                .where((Task.id == task_id) & (Task.lease_owner == worker_id))
+                .execute()
+            )
             if held:
                 TaskJob.update(**fields).where(TaskJob.id == job.id).execute()
         self.announce()
@@ -308,9 +353,11 @@ class Engine:
         if result:
             changes[Task.result_kind], changes[Task.result_id] = result
         with write_transaction():
-            held = Task.update(changes).where(
-                (Task.id == task_id) & (Task.lease_owner == worker_id)
-            ).execute()
+            held = (
+                Task.update(changes)
+                .where((Task.id == task_id) & (Task.lease_owner == worker_id))
+                .execute()
+            )
             if held and status == 'cancelled':
                 TaskJob.update(status='cancelled', finished_at=now).where(
                     (TaskJob.task == task_id)
@@ -364,15 +411,24 @@ class Engine:
             task = locked(Task.select().where(Task.id == task.id)).get()
             if task.external or task.status not in ('failed', 'cancelled'):
                 raise conflict(
-                    'TASK-2', f'Only failed or cancelled tasks can be retried; '
-                    f'this one is {task.status}')
+                    'TASK-2',
+                    f'Only failed or cancelled tasks can be retried; '
+                    f'this one is {task.status}',
+                )
             Task.update(
-                status='pending', attempt=Task.attempt + 1, claims=0, errors='[]',
-                finished_at=None, expires_at=None, cancel_requested=False,
-                updated_at=utcnow(), revision=Task.revision + 1,
+                status='pending',
+                attempt=Task.attempt + 1,
+                claims=0,
+                errors='[]',
+                finished_at=None,
+                expires_at=None,
+                cancel_requested=False,
+                updated_at=utcnow(),
+                revision=Task.revision + 1,
             ).where(Task.id == task.id).execute()
             TaskJob.update(status='pending', started_at=None, finished_at=None).where(
-                (TaskJob.task == task.id) & TaskJob.status.not_in(['finished', 'skipped'])
+                (TaskJob.task == task.id)
+                & TaskJob.status.not_in(['finished', 'skipped'])
             ).execute()
             task = Task.get_by_id(task.id)
         self.announce()
@@ -391,9 +447,7 @@ def _error(code: str, message: str, causes: list[str] | None = None) -> dict:
 
 
 def _cancel_requested(task_id: str) -> bool:
-    return bool(
-        Task.select(Task.cancel_requested).where(Task.id == task_id).scalar()
-    )
+    return bool(Task.select(Task.cancel_requested).where(Task.id == task_id).scalar())
 
 
 def _append_log(task_id: str, line: str) -> None:

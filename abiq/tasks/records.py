@@ -81,9 +81,9 @@ _TASK_IN_ENTERPRISE = Compiled(
     enterprise=-987654321,
 )
 _JOBS_OF_TASK = Compiled(
-    lambda task_id: TaskJob.select()
-    .where(TaskJob.task == task_id)
-    .order_by(TaskJob.position),
+    lambda task_id: (
+        TaskJob.select().where(TaskJob.task == task_id).order_by(TaskJob.position)
+    ),
     task_id='<task id>',
 )
 
@@ -211,13 +211,16 @@ def update_external(task: Task, doc: dict[str, Any], retention: int) -> Task:
     """
     if not task.external:
         raise conflict(
-            'TASK-3', 'Only external tasks can be updated; this one is run by the server'
+            'TASK-3',
+            'Only external tasks can be updated; this one is run by the server',
         )
     now = utcnow()
     with write_transaction():
         task = locked(Task.select().where(Task.id == task.id)).get()
         if task.status in TERMINAL:
-            raise conflict('TASK-2', f'The task is {task.status} and can no longer change')
+            raise conflict(
+                'TASK-2', f'The task is {task.status} and can no longer change'
+            )
         for field in ('description', 'progress', 'log'):
             if field in doc:
                 setattr(task, field, doc[field])
@@ -244,7 +247,9 @@ def cancel(task: Task, retention: int) -> bool:
     with write_transaction():
         task = locked(Task.select().where(Task.id == task.id)).get()
         if task.status in TERMINAL:
-            raise conflict('TASK-2', f'The task is {task.status} and cannot be cancelled')
+            raise conflict(
+                'TASK-2', f'The task is {task.status} and cannot be cancelled'
+            )
         if task.status == 'running' and not task.external:
             task.cancel_requested = True
             done = False

@@ -50,7 +50,9 @@ class WorkerPool:
         for number in range(self.concurrency):
             worker_id = f'{self._prefix}:{number}'
             thread = threading.Thread(
-                target=self._work, args=(worker_id,), name=f'abiq-worker-{number}',
+                target=self._work,
+                args=(worker_id,),
+                name=f'abiq-worker-{number}',
                 daemon=True,
             )
             self._threads.append(thread)

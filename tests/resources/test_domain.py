@@ -9,11 +9,10 @@ import pytest
 from abiq.db.domain import SimMachine
 from abiq.db.domain import VirtualMachine
 from abiq.db.models import TaskJob
-from tests.domain_support import make_template
-from tests.domain_support import make_vapp
 from tests.domain_support import link_of
 from tests.domain_support import machines_of
-from tests.engine_support import eventually
+from tests.domain_support import make_template
+from tests.domain_support import make_vapp
 from tests.engine_support import running_workers
 from tests.support import Api
 from tests.support import basic
@@ -55,7 +54,10 @@ def test_vapp_lifecycle_through_links(api, admin, world, app, sim, fmt):
     started = api.post(vapp.link('deploy'), accept=accept, status=202)
     assert started.media[:2] == ('task', fmt)
     assert [job['type'] for job in started.doc['jobs']] == [
-        'ALLOCATE', 'CONFIGURE', 'POWER_ON'] * 3
+        'ALLOCATE',
+        'CONFIGURE',
+        'POWER_ON',
+    ] * 3
     locked = api.get(vapp.link('self'), status=200)
     assert locked.doc['state'] == 'DEPLOYING' and not locked.has('deploy')
     assert {vm['state'] for vm in machines_of(api, vapp)} == {'LOCKED'}
@@ -77,10 +79,13 @@ def test_vapp_lifecycle_through_links(api, admin, world, app, sim, fmt):
         assert conflict.codes == ['VM-3']
 
         vm = api.get(link_of(vms[1], 'self'), status=200)
-        change = api.put(vm.link('edit'), {'cpu': 4, 'ram': 2048},
-                         content_type='application/vnd.abiq.virtualmachine+json',
-                         accept='application/vnd.abiq.virtualmachine+json',
-                         status=202)
+        change = api.put(
+            vm.link('edit'),
+            {'cpu': 4, 'ram': 2048},
+            content_type='application/vnd.abiq.virtualmachine+json',
+            accept='application/vnd.abiq.virtualmachine+json',
+            status=202,
+        )
         assert change.media[0] == 'task' and change.doc['type'] == 'RECONFIGURE'
         wait_for_end(api, change.link('self'))
         vm = api.get(vm.link('self'), status=200)
@@ -116,10 +121,17 @@ def test_fault_fails_the_vapp_task_and_retry_resumes(api, admin, world, app, sim
     assert done.status == 303 and done.doc['attempt'] == 2
     assert api.get(vapp.link('self')).doc['state'] == 'DEPLOYED'
     assert SimMachine.select().count() == 3
-    runs = [job.runs for job in TaskJob.select().where(
-        TaskJob.task == started.doc['id']).order_by(TaskJob.position)]
+    runs = [
+        job.runs
+        for job in TaskJob.select()
+        .where(TaskJob.task == started.doc['id'])
+        .order_by(TaskJob.position)
+    ]
     assert runs == [1, 1, 1, 1, 1, 2, 1, 1, 1]
-    assert VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count() == 0
+    assert (
+        VirtualMachine.select().where(VirtualMachine.lock_task.is_null(False)).count()
+        == 0
+    )
 
 
 def test_concurrent_actions_on_one_vm_take_one_lock(api, admin, world, app):
@@ -160,9 +172,15 @@ def test_other_tenants_get_404_and_viewers_403(api, as_user, admin, world, app):
     template = make_template(admin)
     vapp = make_vapp(api, template.link('self'), ['x'])
     vm = machines_of(api, vapp)[0]
-    urls = [vapp.link('self'), vapp.link('virtualmachines'), vapp.link('tasks'),
-            vapp.link('deploy'), link_of(vm, 'self'), link_of(vm, 'tasks'),
-            link_of(vm, 'deploy')]
+    urls = [
+        vapp.link('self'),
+        vapp.link('virtualmachines'),
+        vapp.link('tasks'),
+        vapp.link('deploy'),
+        link_of(vm, 'self'),
+        link_of(vm, 'tasks'),
+        link_of(vm, 'deploy'),
+    ]
     bob, vera = as_user('bob'), as_user('vera')
     for url in urls:
         method = 'POST' if url.endswith('/deploy') else 'GET'
@@ -177,22 +195,31 @@ def test_other_tenants_get_404_and_viewers_403(api, as_user, admin, world, app):
     body = {'name': 'y', 'links': [{'rel': 'template', 'href': template.link('self')}]}
     vms = vera.get(vapp.link('virtualmachines'), status=200)
     assert not vms.has('create')
-    denied = vera.post(vapp.link('virtualmachines'), body,
-                       content_type='application/json', status=403)
+    denied = vera.post(
+        vapp.link('virtualmachines'), body, content_type='application/json', status=403
+    )
     assert denied.codes == ['403-FORBIDDEN']
-    assert bob.put(link_of(vm, 'self'), {'cpu': 2}, content_type='application/json',
-                   status=404).codes == ['404-NOT-FOUND']
+    assert bob.put(
+        link_of(vm, 'self'), {'cpu': 2}, content_type='application/json', status=404
+    ).codes == ['404-NOT-FOUND']
 
 
 def test_templates_are_admin_managed(api, admin, world):
     templates = api.get(api.get('/').link('templates'), status=200)
     assert not templates.has('create')
-    denied = api.post(api.get(admin.get('/').link('templates')).link('self'),
-                      {'name': 'x'}, content_type='application/json', status=403)
+    denied = api.post(
+        api.get(admin.get('/').link('templates')).link('self'),
+        {'name': 'x'},
+        content_type='application/json',
+        status=403,
+    )
     assert denied.codes == ['403-FORBIDDEN']
     created = make_template(admin, name='alpine')
     assert api.get(created.link('self'), status=200).doc['name'] == 'alpine'
-    again = admin.post(admin.get(admin.get('/').link('templates')).link('create'),
-                       {'name': 'alpine'}, content_type='application/json',
-                       status=409)
+    again = admin.post(
+        admin.get(admin.get('/').link('templates')).link('create'),
+        {'name': 'alpine'},
+        content_type='application/json',
+        status=409,
+    )
     assert again.codes == ['TEMPLATE-1']

@@ -35,8 +35,9 @@ def engine(app):
 
 def start_sleep(admin: Api, body: dict, accept: str | None = None, **kwargs):
     diagnostics = admin.get('/', status=200).link('diagnostics')
-    return admin.post(diagnostics, body, content_type=SLEEP_TYPE, accept=accept,
-                      **kwargs)
+    return admin.post(
+        diagnostics, body, content_type=SLEEP_TYPE, accept=accept, **kwargs
+    )
 
 
 def poll_until_terminal(client: Api, href: str, accept: str | None = None):
@@ -69,9 +70,13 @@ def test_sleep_task_accepted_polled_and_finished(admin, engine, fmt, version):
 
 
 def test_finished_task_with_result_redirects(api, world, engine):
-    task = engine.submit('PRODUCE', enterprise_id=world.acme.id,
-                         user_id=world.alice.id, jobs=[JobSpec('STEP')] * 2,
-                         params={'enterprise': world.acme.id})
+    task = engine.submit(
+        'PRODUCE',
+        enterprise_id=world.acme.id,
+        user_id=world.alice.id,
+        jobs=[JobSpec('STEP')] * 2,
+        params={'enterprise': world.acme.id},
+    )
     listed = api.get(api.get('/', status=200).link('pending'), status=200)
     href = listed.doc['collection'][0]['links'][0]['href']
     assert listed.doc['collection'][0]['id'] == task.id
@@ -94,8 +99,10 @@ def test_cancel_pending_task_never_runs(admin, engine):
     again = admin.get(started.link('self'), status=200)
     assert again.doc['status'] == 'cancelled'
     assert {job['status'] for job in again.doc['jobs']} == {'cancelled'}
-    assert all(job.runs == 0 for job in TaskJob.select().where(
-        TaskJob.task == started.doc['id']))
+    assert all(
+        job.runs == 0
+        for job in TaskJob.select().where(TaskJob.task == started.doc['id'])
+    )
 
 
 def test_cancel_running_task_stops_at_a_job_boundary(admin, engine):
@@ -122,18 +129,25 @@ def test_retry_resumes_at_the_failed_job(admin, engine):
         assert failed.doc['status'] == 'failed'
         assert failed.doc['errors'][0]['code'] == 'SLEEP-1'
         assert [j['status'] for j in failed.doc['jobs']] == [
-            'finished', 'failed', 'pending'
+            'finished',
+            'failed',
+            'pending',
         ]
-        v1 = admin.get(started.link('self'),
-                       accept='application/vnd.abiq.task+json; version=1')
+        v1 = admin.get(
+            started.link('self'), accept='application/vnd.abiq.task+json; version=1'
+        )
         assert v1.doc['error']['code'] == 'SLEEP-1'
         retried = admin.post(failed.link('retry'), status=202)
         assert retried.doc['status'] == 'pending' and retried.doc['attempt'] == 2
         assert retried.headers['Location'] == started.link('self')
         done = poll_until_terminal(admin, started.link('self'))
     assert done.doc['status'] == 'finished' and done.doc['errors'] == []
-    runs = [job.runs for job in TaskJob.select().where(
-        TaskJob.task == started.doc['id']).order_by(TaskJob.position)]
+    runs = [
+        job.runs
+        for job in TaskJob.select()
+        .where(TaskJob.task == started.doc['id'])
+        .order_by(TaskJob.position)
+    ]
     assert runs == [1, 2, 1]
 
 
@@ -143,8 +157,9 @@ def test_patch_with_empty_body_retries_and_wrong_states_conflict(admin, engine):
     assert admin.request('PATCH', href, status=409).codes == ['TASK-2']
     with running_workers(engine):
         poll_until_terminal(admin, href)
-        assert admin.request('PATCH', href, body=b'{}', content_type='application/json',
-                             status=400).codes == ['400-BAD-REQUEST']
+        assert admin.request(
+            'PATCH', href, body=b'{}', content_type='application/json', status=400
+        ).codes == ['400-BAD-REQUEST']
         assert admin.request('PATCH', href, status=202).doc['attempt'] == 2
         finished = poll_until_terminal(admin, href)
     assert finished.doc['status'] == 'finished'
@@ -192,13 +207,15 @@ def test_long_poll_is_capped_and_times_out(config, world, engine):
     client = Api(app, app.services.codec, basic('admin'))
     diagnostics = client.get('/', status=200).link('diagnostics')
     started = client.post(diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE, status=202)
-    answer = client.get(started.link('self'), headers={'Prefer': 'wait=100'},
-                        status=200)
+    answer = client.get(
+        started.link('self'), headers={'Prefer': 'wait=100'}, status=200
+    )
     assert answer.headers['Preference-Applied'] == 'wait=1'
     assert answer.doc['status'] == 'pending'
     etag = answer.headers['ETag']
-    unchanged = client.get(started.link('self'),
-                           headers={'Prefer': 'wait=1', 'If-None-Match': etag})
+    unchanged = client.get(
+        started.link('self'), headers={'Prefer': 'wait=1', 'If-None-Match': etag}
+    )
     assert unchanged.status == 304
 
 
@@ -206,8 +223,9 @@ def test_too_many_waiters_get_503(config, world, engine):
     app = make_app(config, max_waiters=1, max_wait=30)
     client = Api(app, app.services.codec, basic('admin'))
     diagnostics = client.get('/', status=200).link('diagnostics')
-    href = client.post(diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE,
-                       status=202).link('self')
+    href = client.post(
+        diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE, status=202
+    ).link('self')
     waiter = app.services.waiter
     done = {}
 
@@ -222,7 +240,8 @@ def test_too_many_waiters_get_503(config, world, engine):
     assert busy.codes == ['503-SERVICE-UNAVAILABLE'] and busy.headers['Retry-After']
     assert client.get(href, status=200).doc['status'] == 'pending'
     Task.update(progress=1, revision=Task.revision + 1).where(
-        Task.id == href.rsplit('/', 1)[1]).execute()
+        Task.id == href.rsplit('/', 1)[1]
+    ).execute()
     thread.join(30)
     assert done['answer'].status == 200
 
@@ -240,6 +259,7 @@ def test_diagnostics_is_for_admins_only(api, admin):
     href = admin.get('/', status=200).link('diagnostics')
     denied = api.post(href, {'jobs': 1}, content_type=SLEEP_TYPE, status=403)
     assert denied.codes == ['403-FORBIDDEN']
-    bad = admin.post(href, {'jobs': 2, 'failJob': 3}, content_type=SLEEP_TYPE,
-                     status=400)
+    bad = admin.post(
+        href, {'jobs': 2, 'failJob': 3}, content_type=SLEEP_TYPE, status=400
+    )
     assert bad.codes == ['400-BAD-REQUEST']
