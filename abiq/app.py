@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import logging
+from typing import Any
 
 import falcon
 
@@ -119,17 +120,27 @@ def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
         ('/users/{user_id:int}/tokens', tokens.Collection(services)),
         ('/tokens/{token_id:int}', tokens.Item(services)),
     ):
-        app.add_route(prefix + path, resource)
+        _add_route(app, prefix + path, resource)
     for rel in VAPP_ACTIONS:
-        app.add_route(
+        _add_route(
+            app,
             f'{prefix}/virtualappliances/{{vapp_id:int}}/{rel}',
             virtualappliances.Action(services, rel),
         )
     for rel in VM_ACTIONS:
-        app.add_route(
+        _add_route(
+            app,
             f'{prefix}/virtualmachines/{{vm_id:int}}/{rel}',
             virtualmachines.Action(services, rel),
         )
+
+
+def _add_route(app: falcon.App, path: str, resource: Any) -> None:
+    # NOTE: every readable resource answers HEAD (RFC 9110 9.3.2) as it
+    # answers GET, headers included; falcon drops the body.
+    if hasattr(resource, 'on_get') and not hasattr(resource, 'on_head'):
+        resource.on_head = resource.on_get
+    app.add_route(path, resource)
 
 
 class _ErrorHandler:

@@ -133,6 +133,9 @@ class Api:
             return Answer(resp.status_int, resp.headers, resp.body, None, None)
         name, fmt, version = match['name'], match['fmt'], int(match['v'])
         assert 'Accept' in resp.headers.get('Vary', ''), 'Vary: Accept missing'
+        if resp.request.method == 'HEAD':
+            assert resp.body == b'', 'a HEAD answer has no body'
+            return Answer(resp.status_int, resp.headers, resp.body, None, None)
         doc = validate_document(self.codec, resp.body, name, fmt, version)
         schema_ext = 'xsd' if fmt == 'xml' else 'schemas'
         described = [lk['href'] for lk in doc['links'] if lk['rel'] == 'describedby']

@@ -78,3 +78,21 @@ def test_describedby_schema_is_served(api, world):
 
 def _self(item: dict) -> str:
     return next(link['href'] for link in item['links'] if link['rel'] == 'self')
+
+
+@pytest.mark.parametrize('fmt', ['json', 'xml'])
+def test_head_answers_like_get_without_a_body(api, world, fmt):
+    make_tasks(world.acme, world.alice, 2)
+    accept = f'application/{fmt}'
+    root = api.get('/', accept=accept, status=200)
+    tasks = api.get(root.link('tasks'), accept=accept, status=200)
+    task_url = tasks.doc['collection'][0]['links'][0]['href']
+    for url in (root.link('self'), tasks.link('self'), task_url):
+        got = api.get(url, accept=accept, status=200)
+        head = api.request('HEAD', url, accept=accept, status=200)
+        assert head.body == b''
+        for header in ('Content-Type', 'Content-Length', 'Vary', 'ETag'):
+            assert head.headers.get(header) == got.headers.get(header), header
+    anonymous = api.as_user(None).request('HEAD', root.link('self'))
+    assert anonymous.status == 401
+    assert anonymous.body == b''
