@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format xsd clean
+.PHONY: run test lint format xsd bench bench-soak clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "needs Python 3.11 (set PYTHON=...)"; exit 1; }
@@ -27,6 +28,17 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+$(BENCH_STAMP): $(BIN)/python setup.cfg
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(STAMP)
+
+# Figures, never pass/fail: see docs/performance.rst.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
+
+bench-soak: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --soak
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check abiq tests bench

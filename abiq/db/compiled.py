@@ -1,13 +1,16 @@
 """Hot queries whose SQL is generated once, not on every request.
 
 Profiles of ``GET task`` showed most of the time in peewee building the same
-SQL text again and again. A :class:`Compiled` query is built once per SQL
-dialect with sentinel parameters; later calls only substitute the values and
-run the text, still fully parameterised (no value is ever put in the SQL).
+SQL text again and again, then building model instances field by field. A
+:class:`Compiled` query is built once per SQL dialect with sentinel
+parameters; later calls only substitute the values and run the text, still
+fully parameterised (no value is ever put in the SQL), and turn each row
+into a model instance with converters chosen once per column.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,10 +35,10 @@ class Compiled:
     def __init__(self, build: Callable[..., peewee.ModelSelect], **sample: Any) -> None:
         self.build = build
         self.sample = sample
-        self._compiled: dict[type, tuple[Any, str, list[Any]]] = {}
+        self._compiled: dict[type, tuple[Any, str, list[Any], list[Any]]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self) -> tuple[Any, str, list[Any]]:
+    def _compile(self) -> tuple[Any, str, list[Any], list[Any]]:
         dialect = type(database.obj)
         found = self._compiled.get(dialect)
         if found is None:
@@ -49,21 +52,71 @@ class Compiled:
                 self.sample
             ):
                 raise ValueError('every sample value must appear exactly once')
-            found = (query.model, sql, slots)
+            found = (query.model, sql, slots, _columns(query))
             with self._lock:
                 self._compiled[dialect] = found
         return found
 
     def rows(self, **values: Any) -> list[Any]:
         """Run the query with these parameter values; return model rows."""
-        model, sql, slots = self._compile()
+        model, sql, slots, columns = self._compile()
         params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
-        return list(model.raw(sql, *params))
+        cursor = database.execute_sql(sql, params)
+        return [_instance(model, columns, row) for row in cursor.fetchall()]
 
     def first(self, **values: Any) -> Any:
         """Return the first row, or None."""
         found = self.rows(**values)
         return found[0] if found else None
+
+
+def _columns(query: peewee.ModelSelect) -> list[tuple[Any, str, Any]]:
+    """Return (model, field name, converter or None) per selected column."""
+    columns = []
+    for node in query._returning:
+        if isinstance(node, peewee.Field):
+            columns.append((node.model, node.name, _converter(node)))
+        elif isinstance(node, type) and issubclass(node, peewee.Model):
+            for field in node._meta.sorted_fields:
+                columns.append((node, field.name, _converter(field)))
+        else:
+            raise ValueError('compiled queries select whole models or fields only')
+    return columns
+
+
+def _instance(model: Any, columns: list[tuple[Any, str, Any]], row: Any) -> Any:
+    """Build the row's model instance; a joined model's columns become the
+    related instance (``token.user``), so reading it needs no query."""
+    data: dict[Any, dict[str, Any]] = {}
+    for (owner, name, convert), value in zip(columns, row, strict=True):
+        if convert is not None and value is not None:
+            value = convert(value)
+        data.setdefault(owner, {})[name] = value
+    # NOTE: straight into the instance's data, as peewee's own cursor wrapper
+    # does, without its per-row column bookkeeping.
+    obj = model(__no_default__=1)
+    obj.__data__ = data.pop(model)
+    for other, values in data.items():
+        related = other(__no_default__=1)
+        related.__data__ = values
+        for field in model._meta.fields.values():
+            if isinstance(field, peewee.ForeignKeyField) and field.rel_model is other:
+                obj.__rel__[field.name] = related
+    return obj
+
+
+def _converter(field: peewee.Field) -> Any:
+    if isinstance(field, peewee.DateTimeField):
+        return _datetime
+    if isinstance(field, peewee.BooleanField):
+        return bool
+    return None
+
+
+def _datetime(value: Any) -> dt.datetime:
+    # NOTE: SQLite hands back the text peewee stored (ISO 8601 with a space);
+    # PostgreSQL already returns datetimes.
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 class _Slot:

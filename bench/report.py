@@ -1,0 +1,173 @@
+"""The bench's table, its reading of the targets, and its saved results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+import orjson
+
+__all__ = ['save', 'show']
+
+RESULTS = Path(__file__).resolve().parent / 'results'
+FLOOR = 'floor: fixed'
+
+
+def show(results: dict) -> None:
+    """Print the table, the task and memory figures, and the targets."""
+    http = results['http']
+    floor = http[FLOOR]['rps']
+    print()
+    print(
+        f'{"scenario":28} {"req/s":>9} {"p50 ms":>8} {"p99 ms":>8} {"errors":>7} '
+        f'{"x floor":>8}'
+    )
+    for name, fig in http.items():
+        print(
+            f'{name:28} {fig["rps"]:9.0f} {fig["p50_ms"]:8.2f} {fig["p99_ms"]:8.2f} '
+            f'{fig["errors"]:7d} {fig["rps"] / floor:8.2f}'
+        )
+    tasks, memory = results['tasks'], results['memory']
+    print()
+    e2e = tasks['end_to_end_sqlite']
+    print(
+        f'SLEEP(0) end to end, SQLite, 2 workers: {e2e["tasks_per_s"]:.0f} tasks/s '
+        f'({e2e["finished"]} tasks in {e2e["seconds"]:.1f} s)'
+    )
+    for name in ('wake_in_process', 'wake_across_processes'):
+        wake = tasks[name]
+        if 'skipped' in wake:
+            print(f'{name}: skipped ({wake["skipped"]})')
+        else:
+            print(
+                f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
+                f'({wake["samples"]} samples)'
+            )
+    print(
+        f'abiq serve after {memory["requests"]} requests: RSS {memory["rss_mb"]:.0f} '
+        f'MiB, peak {memory["peak_mb"]:.0f} MiB'
+    )
+    if memory.get('soak_mb'):
+        soak = memory['soak_mb']
+        print(
+            f'soak: RSS {soak[0]:.0f} -> {soak[-1]:.0f} MiB '
+            f'({100 * (soak[-1] - soak[0]) / soak[0]:+.1f}%)'
+        )
+    print()
+    for line in targets(results):
+        print(line)
+
+
+def targets(results: dict) -> list[str]:
+    """Read the targets of docs/performance.rst off one run's figures."""
+    http, tasks, memory = results['http'], results['tasks'], results['memory']
+    get, xml = http['GET task json'], http['GET task xml']
+    fixed, sqlite = http[FLOOR]['rps'], http['floor: sqlite']['rps']
+    first, last = http['GET first page 1M'], http['GET last page 1M']
+    rows = [
+        (
+            '1. GET >= 25% of the fixed floor',
+            get['rps'] / fixed >= 0.25,
+            f'{100 * get["rps"] / fixed:.0f}%',
+        ),
+        (
+            '1. GET above the sqlite3 floor',
+            get['rps'] > sqlite,
+            f'{get["rps"]:.0f} vs {sqlite:.0f} req/s',
+        ),
+        ('1. GET p99 <= 50 ms', get['p99_ms'] <= 50, f'{get["p99_ms"]:.1f} ms'),
+        (
+            '2. XML >= 70% of JSON',
+            xml['rps'] / get['rps'] >= 0.7,
+            f'{100 * xml["rps"] / get["rps"]:.0f}%',
+        ),
+        (
+            '3. last page p50 <= 3x first (1M)',
+            last['p50_ms'] <= 3 * first['p50_ms'],
+            f'{last["p50_ms"] / first["p50_ms"]:.1f}x',
+        ),
+        (
+            '4. SLEEP(0) >= 300 tasks/s',
+            tasks['end_to_end_sqlite']['tasks_per_s'] >= 300,
+            f'{tasks["end_to_end_sqlite"]["tasks_per_s"]:.0f}/s',
+        ),
+    ]
+    wake = tasks['wake_in_process']
+    rows.append(
+        (
+            '5. wake p99 <= 50 ms in process',
+            wake['p99_ms'] <= 50,
+            f'{wake["p99_ms"]:.1f} ms',
+        )
+    )
+    across = tasks['wake_across_processes']
+    if 'p99_ms' in across:
+        rows.append(
+            (
+                '5. wake p99 <= 250 ms across processes',
+                across['p99_ms'] <= 250,
+                f'{across["p99_ms"]:.1f} ms',
+            )
+        )
+    rows.append(
+        (
+            '6. peak RSS <= 120 MB after 100k requests',
+            memory['peak_mb'] <= 120,
+            f'{memory["peak_mb"]:.0f} MiB',
+        )
+    )
+    if memory.get('soak_mb'):
+        soak = memory['soak_mb']
+        growth = (soak[-1] - soak[0]) / soak[0]
+        rows.append(('6. soak growth <= 5%', growth <= 0.05, f'{100 * growth:+.1f}%'))
+    return [
+        f'{"met " if ok else "MISS"} {name:45} {figure}' for name, ok, figure in rows
+    ]
+
+
+def save(results: dict) -> None:
+    """Write ``bench/results/<time>.json``, ``latest.json`` and ``latest.png``."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')
+    results = dict(
+        results,
+        when=stamp,
+        machine={
+            'python': platform.python_version(),
+            'cpus': os.cpu_count(),
+            'platform': platform.platform(),
+        },
+    )
+    data = orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    (RESULTS / f'{stamp}.json').write_bytes(data)
+    (RESULTS / 'latest.json').write_bytes(data)
+    try:
+        _chart(results, RESULTS / 'latest.png')
+    except ImportError:
+        print('matplotlib is not installed (pip install -e .[bench]): no chart')
+        return
+    print(f'results: {RESULTS}/latest.json and latest.png')
+
+
+def _chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    http = results['http']
+    names = list(http)
+    rates = [http[name]['rps'] for name in names]
+    colors = ['#999999' if name.startswith('floor') else '#3a6ea5' for name in names]
+    figure, axes = pyplot.subplots(figsize=(9, 0.45 * len(names) + 1.2))
+    axes.barh(names, rates, color=colors)
+    axes.invert_yaxis()
+    axes.set_xlabel('requests per second (higher is better)')
+    axes.set_title(f'abiq bench {results["when"]} (grey: floor)')
+    for y, rate in enumerate(rates):
+        axes.text(rate, y, f' {rate:.0f}', va='center', fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
