@@ -3,7 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TEST_STAMP := $(VENV)/.installed-test
+# .ci/run adds the libvirt extra: TEST_EXTRAS=test,libvirt
+TEST_EXTRAS ?= test
+comma := ,
+TEST_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(TEST_EXTRAS))
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test lint format xsd bench bench-soak clean
@@ -18,7 +21,7 @@ $(STAMP): $(BIN)/python setup.cfg
 	touch $@
 
 $(TEST_STAMP): $(BIN)/python setup.cfg
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[$(TEST_EXTRAS)]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)
