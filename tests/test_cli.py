@@ -106,3 +106,48 @@ def test_purge_command_deletes_expired_tasks(env, tmp_path):
     assert result.returncode == 0 and 'purged 2 expired tasks' in result.stdout
     with db.connection_context():
         assert Task.select().count() == 1
+
+
+def test_init_demo_then_serve_answers_the_demo_user(tmp_path):
+    """What `make run` does: init --demo, serve, and the root for demo:demo."""
+    import base64
+    import os
+    import socket
+    import urllib.request
+
+    from tests.engine_support import eventually
+
+    env = dict(os.environ, ABIQ_DATABASE_URL=f'sqlite:///{tmp_path}/run.db')
+    assert run('init', '--demo', env=env, cwd=tmp_path).returncode == 0
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    request = urllib.request.Request(
+        f'http://127.0.0.1:{port}/api/',
+        headers={'Authorization': 'Basic ' + base64.b64encode(b'demo:demo').decode()},
+    )
+
+    def answered():
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer
+        except OSError:
+            return None
+
+    try:
+        answer = eventually(answered, timeout=60)
+        assert answer.status == 200
+        assert (
+            answer.headers['Content-Type'] == 'application/vnd.abiq.api+json; version=2'
+        )
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert 'SIMULATOR' in output
