@@ -1,6 +1,11 @@
-"""Helpers for domain tests: build appliances through links only."""
+"""Helpers for domain tests: build appliances through links only, follow
+tasks, and compare a libvirt hypervisor with the API's view of it."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
 
 from tests.support import Api
 
@@ -58,3 +63,61 @@ def machines_of(api: Api, vapp) -> list[dict]:
 def link_of(doc: dict, rel: str) -> str | None:
     """Return the href of a rel in a document, or None."""
     return next((link['href'] for link in doc['links'] if link['rel'] == rel), None)
+
+
+def wait_for_end(api: Api, href: str, accept: str | None = None):
+    """Long-poll a task until it ends; return every answer seen."""
+    seen = [api.get(href, accept=accept)]
+    while seen[-1].doc['status'] not in ('finished', 'failed', 'cancelled'):
+        headers = {'Prefer': 'wait=10', 'If-None-Match': seen[-1].headers['ETag']}
+        answer = api.get(href, accept=accept, headers=headers)
+        if answer.status != 304:
+            seen.append(answer)
+        assert len(seen) < 500
+    return seen
+
+
+#: a machine as both sides report it: vCPUs, memory (MiB), running
+Machine = tuple[int, int, bool]
+
+# NOTE: libvirt's VIR_DOMAIN_XML_INACTIVE, spelled out so that this module
+# imports without libvirt-python (the simulator's tests use it too).
+_XML_INACTIVE = 2
+
+
+def hypervisor_machines(conn: Any, prefix: str = 'abiq-') -> dict[str, Machine]:
+    """Read every libvirt domain named ``prefix...`` on a connection.
+
+    The figures are the persistent definition's: it is what a reconfigure
+    changes, while a running domain grown past its maximum keeps its live
+    figures until its next boot.
+    """
+    found = {}
+    for domain in conn.listAllDomains():
+        if domain.name().startswith(prefix):
+            config = etree.fromstring(domain.XMLDesc(_XML_INACTIVE).encode())
+            vcpus = int(config.findtext('vcpu'))
+            memory_kib = int(config.findtext('currentMemory'))
+            found[domain.name()] = (vcpus, memory_kib // 1024, bool(domain.isActive()))
+    return found
+
+
+def api_machines(api: Api, vapp) -> dict[str, Machine]:
+    """The appliance's machines the API says are on the hypervisor, by the
+    name they have there."""
+    view = {}
+    for vm in machines_of(api, vapp):
+        assert vm['state'] != 'LOCKED', 'compare once the tasks have ended'
+        if vm['state'] in ('ALLOCATED', 'ON', 'OFF'):
+            name = f'abiq-{vm["id"]}-{vm["name"]}'
+            view[name] = (vm['cpu'], vm['ram'], vm['state'] == 'ON')
+    return view
+
+
+def remove_domains(conn: Any, prefix: str = 'abiq-') -> None:
+    """Stop and undefine every domain named ``prefix...`` (test clean-up)."""
+    for domain in conn.listAllDomains():
+        if domain.name().startswith(prefix):
+            if domain.isActive():
+                domain.destroy()
+            domain.undefine()

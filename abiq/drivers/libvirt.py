@@ -1,21 +1,29 @@
 """A real hypervisor through libvirt (``ABIQ_DRIVER=libvirt``).
 
-Needs the optional extra: ``pip install -e '.[libvirt]'`` (and the system
-package ``libvirt-dev`` to build it). Every method looks at the hypervisor
-first and does only what is missing, so a job that runs twice (at-least-once
-execution after a lost worker) never defines a machine twice.
+Needs the optional extra: ``pip install 'abiq[libvirt]'`` (it builds against
+the ``libvirt-dev`` and ``pkg-config`` system packages). Every method looks at
+the hypervisor first and does only what is missing, so a job that runs twice
+(at-least-once execution after a lost worker) never defines a machine twice.
 
-``test:///default`` (the default URI) is libvirt's built-in test hypervisor:
-its state lives in the memory of the process that opened it and is shared by
-every connection of that process, so the API and the workers of one
-``abiq serve`` see the same machines; separate worker processes each see
-their own. Point ``ABIQ_LIBVIRT_URI`` at ``qemu:///system`` (or a remote
-URI) for real machines.
+``test:///default`` (the default URI) is libvirt's built-in test hypervisor.
+Found by experiment (libvirt 9.0): its machines live in the memory of the
+process that opened it; every connection of that process sees the same ones
+(a second ``libvirt.open`` sees the first one's domains), another process sees
+its own, and they are discarded when the process's last connection to it
+closes. So the API, the worker threads of one ``abiq serve`` and a test
+holding its own connection all see one hypervisor, as long as the driver keeps
+its connection open (it does, for its whole life); separate ``abiq worker``
+processes would each see a different one. Point ``ABIQ_LIBVIRT_URI`` at
+``qemu:///system`` (or a remote URI) for real machines.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from lxml import etree
@@ -29,40 +37,104 @@ try:
     import libvirt
 except ImportError as ex:  # pragma: no cover - depends on the machine
     raise ImportError(
-        "ABIQ_DRIVER=libvirt needs libvirt-python: pip install -e '.[libvirt]' "
-        '(with the libvirt-dev and pkg-config system packages)'
+        "ABIQ_DRIVER=libvirt needs libvirt-python: pip install 'abiq[libvirt]' "
+        "(or pip install -e '.[libvirt]' in a checkout), after installing the "
+        'libvirt-dev and pkg-config system packages it builds against'
     ) from ex
 
-__all__ = ['LibvirtDriver', 'domain_xml']
+__all__ = ['DISK_DIR', 'LibvirtDriver', 'domain_xml']
 
-# NOTE: libvirt prints every error to stderr by default; ours are raised as
-# DriverError (a missing domain is not even an error here).
-libvirt.registerErrorHandler(lambda _context, _error: None, None)
+#: where a machine's disk image is expected (``<name>.qcow2``)
+DISK_DIR = '/var/lib/libvirt/images'
 
 _NS = 'https://abiq.example/xmlns/machine'
-_RUNNING = {libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_BLOCKED}
+_KIB_PER = {'KiB': 1, 'k': 1, 'MiB': 1024, 'M': 1024, 'GiB': 1024**2, 'G': 1024**2}
+
+log = logging.getLogger('abiq.libvirt')
+
+# NOTE: libvirt prints every error to stderr by default; ours are raised as
+# DriverError (and a missing domain is not even an error here).
+libvirt.registerErrorHandler(lambda _context, _error: None, None)
 
 
-def domain_xml(spec: MachineSpec, domain_type: str) -> bytes:
-    """Return the domain XML of a machine (built with lxml: no value is ever
-    pasted into markup)."""
-    domain = etree.Element('domain', type=domain_type)
-    etree.SubElement(domain, 'name').text = spec.name
-    etree.SubElement(domain, 'memory', unit='MiB').text = str(spec.ram)
-    etree.SubElement(domain, 'vcpu').text = str(spec.cpu)
-    os_element = etree.SubElement(domain, 'os')
-    etree.SubElement(os_element, 'type').text = 'hvm'
-    metadata = etree.SubElement(domain, 'metadata')
-    abiq = etree.SubElement(metadata, f'{{{_NS}}}machine', nsmap={'abiq': _NS})
-    abiq.set('os', spec.os)
-    abiq.set('disk', str(spec.disk))
+def domain_xml(spec: MachineSpec, domain_type: str) -> str:
+    """Return the domain XML of a machine.
+
+    Built with lxml, so no value is ever pasted into markup.
+
+    Raises:
+        DriverError: the name cannot name a domain and its disk file, or a
+            value is not XML-compatible text.
+    """
+    if '/' in spec.name or spec.name in ('', '.', '..'):
+        raise DriverError(f'{spec.name!r} cannot name a libvirt domain')
+    try:
+        domain = etree.Element('domain', type=domain_type)
+        etree.SubElement(domain, 'name').text = spec.name
+        _set_resources(domain, spec.cpu, spec.ram)
+        os_element = etree.SubElement(domain, 'os')
+        etree.SubElement(os_element, 'type').text = 'hvm'
+        etree.SubElement(os_element, 'boot', dev='hd')
+        devices = etree.SubElement(domain, 'devices')
+        devices.append(_disk(spec.name))
+        domain.append(_metadata(spec))
+    except ValueError as ex:  # NOTE: lxml refuses control characters
+        raise DriverError(f'Cannot describe {spec.name!r} to libvirt: {ex}') from ex
+    return etree.tostring(domain, encoding='unicode')
+
+
+def _disk(name: str) -> etree._Element:
+    # NOTE: libvirt sizes no disk in a domain (that is a storage volume), so
+    # the size goes to the metadata. startupPolicy='optional' lets qemu/kvm
+    # boot without the image (it drops the disk) until one is provisioned;
+    # the test hypervisor never opens it.
+    disk = etree.Element('disk', type='file', device='disk')
+    etree.SubElement(disk, 'driver', name='qemu', type='qcow2')
+    etree.SubElement(
+        disk, 'source', file=f'{DISK_DIR}/{name}.qcow2', startupPolicy='optional'
+    )
+    etree.SubElement(disk, 'target', dev='vda', bus='virtio')
+    return disk
+
+
+def _metadata(spec: MachineSpec) -> etree._Element:
+    metadata = etree.Element('metadata')
+    machine = etree.SubElement(metadata, f'{{{_NS}}}machine', nsmap={'abiq': _NS})
+    machine.set('os', spec.os)
+    machine.set('disk', str(spec.disk))
     if spec.hostname:
-        abiq.set('hostname', spec.hostname)
-    return etree.tostring(domain)
+        machine.set('hostname', spec.hostname)
+    return metadata
+
+
+def _set_resources(domain: etree._Element, cpu: int, ram: int) -> None:
+    """Set vCPUs and memory (MiB) in a domain element, adding what is missing."""
+    for tag in ('memory', 'currentMemory'):
+        element = domain.find(tag)
+        if element is None:
+            element = etree.SubElement(domain, tag)
+        element.text = str(ram)
+        element.set('unit', 'MiB')
+    vcpu = domain.find('vcpu')
+    if vcpu is None:
+        vcpu = etree.SubElement(domain, 'vcpu')
+    vcpu.text = str(cpu)
+    vcpu.attrib.pop('current', None)  # NOTE: all vCPUs online, as configured
+
+
+def _resources(domain: etree._Element) -> tuple[int, int]:
+    """Return a domain element's vCPUs and memory (MiB)."""
+    vcpu = domain.find('vcpu')
+    memory = domain.find('currentMemory')
+    if memory is None:
+        memory = domain.find('memory')
+    # NOTE: libvirt formats memory in KiB whatever unit it was defined in.
+    kib = int(memory.text) * _KIB_PER[memory.get('unit', 'KiB')]
+    return int(vcpu.get('current', vcpu.text)), kib // 1024
 
 
 class LibvirtDriver(Driver):
-    """Machines as libvirt domains.
+    """Machines as persistent libvirt domains.
 
     Args:
         uri: the libvirt connection URI.
@@ -75,28 +147,35 @@ class LibvirtDriver(Driver):
         self._lock = threading.Lock()
 
     def _connection(self) -> Any:
-        # NOTE: libvirt connections are thread-safe; one per process is
-        # shared by every worker thread, and reopened when it broke.
+        """Return the connection, opening it on first use or when it broke."""
+        # NOTE: libvirt connections are thread-safe: one per driver is shared
+        # by every worker thread. The lock only keeps two threads from both
+        # replacing a broken one.
         with self._lock:
-            if self._conn is None or not self._conn.isAlive():
-                try:
+            if self._conn is None or not _alive(self._conn):
+                broken = self._conn
+                with _failing(f'connect to {self.uri}'):
                     self._conn = libvirt.open(self.uri)
-                except libvirt.libvirtError as ex:
-                    raise DriverError(f'Cannot connect to {self.uri}: {ex}') from ex
+                # NOTE: closed only once the new one is open, so
+                # test:///default keeps its machines.
+                if broken is not None:
+                    _close(broken)
             return self._conn
 
     def _domain(self, name: str) -> Any:
+        """Return the domain, or None when it is not defined."""
+        conn = self._connection()
         try:
-            return self._connection().lookupByName(name)
+            return conn.lookupByName(name)
         except libvirt.libvirtError as ex:
             if ex.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
-            raise DriverError(f'libvirt: {ex}') from ex
+            raise DriverError(f'libvirt cannot look up {name}: {ex}') from ex
 
     def _require(self, name: str) -> Any:
         domain = self._domain(name)
         if domain is None:
-            raise DriverError(f'Machine {name} is not defined')
+            raise DriverError(f'Machine {name} is not defined on {self.uri}')
         return domain
 
     def state(self, name: str) -> MachineState | None:
@@ -104,93 +183,137 @@ class LibvirtDriver(Driver):
         domain = self._domain(name)
         if domain is None:
             return None
-        # NOTE: the persistent definition, not the live figures: a change
-        # beyond a running domain's maximum applies at its next power cycle.
-        config = etree.fromstring(
-            _call(domain.XMLDesc, libvirt.VIR_DOMAIN_XML_INACTIVE).encode()
-        )
-        vcpu = config.find('vcpu')
-        cpu = int(vcpu.get('current', vcpu.text))
-        memory = config.find('currentMemory')
-        if memory is None:
-            memory = config.find('memory')
-        ram = _mib(int(memory.text), memory.get('unit', 'KiB'))
-        return MachineState(name, cpu, ram, bool(domain.isActive()))
+        with _failing(f'read {name}'):
+            # NOTE: the persistent definition, not the live figures: a change
+            # beyond a running domain's maximum applies at its next boot.
+            cpu, ram = _resources(_inactive_xml(domain))
+            return MachineState(name, cpu, ram, bool(domain.isActive()))
 
     def define(self, spec: MachineSpec) -> None:
-        """Define the domain unless it exists."""
+        """Define the domain unless one with that name exists."""
         if self._domain(spec.name) is not None:
             return
         conn = self._connection()
-        domain_type = 'test' if conn.getType() == 'Test' else 'kvm'
-        _call(conn.defineXML, domain_xml(spec, domain_type).decode())
+        with _failing(f'define {spec.name}'):
+            # NOTE: the test hypervisor takes 'kvm' too, but its own type is
+            # 'test'; any other URI is a qemu/kvm host here.
+            test = conn.getType().upper() == 'TEST'
+            xml = domain_xml(spec, 'test' if test else 'kvm')
+            _idempotent(
+                lambda: conn.defineXML(xml),
+                lambda: self._domain(spec.name) is not None,
+            )
 
     def undefine(self, name: str) -> None:
-        """Stop and undefine the domain unless it is gone."""
+        """Power the domain off and undefine it, unless it is gone."""
         domain = self._domain(name)
         if domain is None:
             return
-        if domain.isActive():
-            _call(domain.destroy)
-        _call(domain.undefine)
+        with _failing(f'undefine {name}'):
+            _stop(domain)
+            # NOTE: a managed-save image would only block the removal.
+            flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+            _idempotent(
+                lambda: domain.undefineFlags(flags),
+                lambda: self._domain(name) is None,
+            )
 
     def start(self, name: str) -> None:
         """Start the domain unless it runs."""
         domain = self._require(name)
-        if not domain.isActive():
-            _call(domain.create)
+        with _failing(f'start {name}'):
+            if not domain.isActive():
+                _idempotent(domain.create, domain.isActive)
 
     def stop(self, name: str) -> None:
-        """Power the domain off (hard stop) unless it is off."""
+        """Power the domain off (a hard stop) unless it is off."""
         domain = self._require(name)
-        if domain.isActive():
-            _call(domain.destroy)
+        with _failing(f'stop {name}'):
+            _stop(domain)
 
     def reset(self, name: str) -> None:
-        """Reset a running domain."""
+        """Hard-reset a running domain."""
         domain = self._require(name)
-        if not domain.isActive():
-            raise DriverError(f'Cannot reset {name}: it is not running')
-        _call(domain.reset, 0)
+        with _failing(f'reset {name}'):
+            if not domain.isActive():
+                raise DriverError(f'Cannot reset {name}: it is not running')
+            domain.reset(0)
 
     def set_resources(self, name: str, cpu: int, ram: int) -> None:
-        """Change vCPUs and memory in the persistent definition, and live too
-        when the domain runs and the new figures fit its running maximum."""
+        """Set vCPUs and memory (MiB) in the persistent definition.
+
+        The definition is rewritten in one redefinition, so a failure leaves
+        the old figures whole. A running domain also gets the new figures
+        live where they fit its running maximum, else at its next boot.
+        """
         domain = self._require(name)
-        config = libvirt.VIR_DOMAIN_AFFECT_CONFIG
-        kib = ram * 1024
-        _call(domain.setMemoryFlags, kib, config | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
-        _call(domain.setMemoryFlags, kib, config)
-        current = domain.vcpusFlags(config)
-        # NOTE: the maximum must never drop below the current count: raise it
-        # first when growing, lower it last when shrinking.
-        steps = [libvirt.VIR_DOMAIN_VCPU_MAXIMUM, 0]
-        for extra in steps if cpu >= current else reversed(steps):
-            _call(domain.setVcpusFlags, cpu, config | extra)
-        if domain.isActive():
-            live = libvirt.VIR_DOMAIN_AFFECT_LIVE
-            if kib <= domain.maxMemory():
-                _call(domain.setMemoryFlags, kib, live)
-            if cpu <= domain.vcpusFlags(live | libvirt.VIR_DOMAIN_VCPU_MAXIMUM):
-                _call(domain.setVcpusFlags, cpu, live)
+        with _failing(f'reconfigure {name}'):
+            config = _inactive_xml(domain)
+            if _resources(config) != (cpu, ram):
+                _set_resources(config, cpu, ram)
+                xml = etree.tostring(config, encoding='unicode')
+                self._connection().defineXML(xml)
+            if domain.isActive():
+                _resize_live(domain, cpu, ram)
 
 
-def _mib(value: int, unit: str) -> int:
-    scale = {
-        'b': 1 / 2**20,
-        'bytes': 1 / 2**20,
-        'KiB': 1 / 1024,
-        'k': 1 / 1024,
-        'MiB': 1,
-        'M': 1,
-        'GiB': 1024,
-        'G': 1024,
-    }
-    return int(value * scale[unit])
+def _inactive_xml(domain: Any) -> etree._Element:
+    """Return a domain's persistent definition (what its next boot uses)."""
+    text = domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    return etree.fromstring(text.encode())
 
 
-def _call(operation: Any, *args: Any) -> Any:
+def _stop(domain: Any) -> None:
+    if domain.isActive():
+        _idempotent(domain.destroy, lambda: not domain.isActive())
+
+
+def _resize_live(domain: Any, cpu: int, ram: int) -> None:
+    """Resize a running domain as far as it allows; the rest waits for a boot."""
+    live = libvirt.VIR_DOMAIN_AFFECT_LIVE
     try:
-        return operation(*args)
+        if ram * 1024 <= domain.maxMemory():
+            domain.setMemoryFlags(ram * 1024, live)
+        if cpu <= domain.vcpusFlags(live | libvirt.VIR_DOMAIN_VCPU_MAXIMUM):
+            domain.setVcpusFlags(cpu, live)
     except libvirt.libvirtError as ex:
-        raise DriverError(f'libvirt: {ex}') from ex
+        # NOTE: not a failure: the definition has the new figures, and a
+        # guest without balloon or vCPU hot-unplug support gets them at its
+        # next boot. Failing would make every retry fail the same way.
+        log.warning('%s keeps its figures until its next boot: %s', domain.name(), ex)
+
+
+@contextmanager
+def _failing(what: str) -> Iterator[None]:
+    """Turn a libvirt error into a DriverError saying what failed."""
+    try:
+        yield
+    except libvirt.libvirtError as ex:
+        raise DriverError(f'libvirt cannot {what}: {ex}') from ex
+
+
+def _idempotent(operation: Callable[[], Any], done: Callable[[], Any]) -> None:
+    """Run an operation; its failure is fine when its effect is there anyway.
+
+    A job whose lease expired may still be running when its retry runs the
+    same operation: the loser of that race finds the work done.
+    """
+    try:
+        operation()
+    except libvirt.libvirtError:
+        if not done():
+            raise
+
+
+def _alive(conn: Any) -> bool:
+    try:
+        return bool(conn.isAlive())
+    except libvirt.libvirtError:
+        return False  # NOTE: closed under us: as good as broken
+
+
+def _close(conn: Any) -> None:
+    try:
+        conn.close()
+    except libvirt.libvirtError:
+        pass  # NOTE: it was broken already; nothing is left to release

@@ -13,6 +13,7 @@ from tests.domain_support import link_of
 from tests.domain_support import machines_of
 from tests.domain_support import make_template
 from tests.domain_support import make_vapp
+from tests.domain_support import wait_for_end
 from tests.engine_support import running_workers
 from tests.support import Api
 from tests.support import basic
@@ -30,18 +31,6 @@ def sim(app):
     saved = (driver.latency, driver.faults)
     yield driver
     driver.latency, driver.faults = saved
-
-
-def wait_for_end(api: Api, href: str, accept: str | None = None):
-    """Long-poll a task until it ends; return every answer seen."""
-    seen = [api.get(href, accept=accept)]
-    while seen[-1].doc['status'] not in ('finished', 'failed', 'cancelled'):
-        headers = {'Prefer': 'wait=10', 'If-None-Match': seen[-1].headers['ETag']}
-        answer = api.get(href, accept=accept, headers=headers)
-        if answer.status != 304:
-            seen.append(answer)
-        assert len(seen) < 500
-    return seen
 
 
 @pytest.mark.parametrize('fmt', ['json', 'xml'])
