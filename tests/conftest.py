@@ -154,3 +154,18 @@ def as_user(api):
         return api.as_user(basic(name, PASSWORD) if name else None)
 
     return switch
+
+
+@pytest.fixture
+def hypervisor():
+    """A connection of the test's own to libvirt's test hypervisor, without
+    abiq's domains before and after the test (its state is shared by every
+    connection of this process)."""
+    libvirt = pytest.importorskip('libvirt')
+    from tests.domain_support import remove_domains
+
+    conn = libvirt.open('test:///default')
+    remove_domains(conn)
+    yield conn
+    remove_domains(conn)
+    conn.close()

@@ -18,7 +18,6 @@ from abiq.drivers.base import DriverError
 from abiq.drivers.base import MachineSpec
 from abiq.drivers.base import MachineState
 from tests.domain_support import hypervisor_machines
-from tests.domain_support import remove_domains
 
 libvirt = pytest.importorskip(
     'libvirt',
@@ -32,16 +31,6 @@ from abiq.drivers.libvirt import domain_xml  # noqa: E402
 
 URI = 'test:///default'
 SPEC = MachineSpec('abiq-1-web', cpu=2, ram=512, disk=10, hostname='web')
-
-
-@pytest.fixture
-def hypervisor():
-    """A connection of the test's own, without abiq's domains around the test."""
-    conn = libvirt.open(URI)
-    remove_domains(conn)
-    yield conn
-    remove_domains(conn)
-    conn.close()
 
 
 @pytest.fixture

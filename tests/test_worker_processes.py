@@ -74,12 +74,15 @@ def admin_client(app) -> Api:
     return Api(app, app.services.codec, basic('admin'))
 
 
+def start_sleep(admin: Api, **doc: int):
+    """Start a diagnostic SLEEP task through the root's link (202)."""
+    diagnostics = admin.get('/', status=200).link('diagnostics')
+    return admin.post(diagnostics, doc, content_type=SLEEP_TYPE, status=202)
+
+
 def test_killed_worker_task_is_finished_by_another(app, world, spawn):
     admin = admin_client(app)
-    diagnostics = admin.get('/', status=200).link('diagnostics')
-    started = admin.post(
-        diagnostics, {'jobs': 3, 'seconds': 1}, content_type=SLEEP_TYPE, status=202
-    )
+    started = start_sleep(admin, jobs=3, seconds=1)
     task_id = started.doc['id']
     first = spawn()
 
@@ -197,10 +200,7 @@ def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spaw
     try:
         assert listener.ready.wait(10)
         admin = admin_client(app)
-        diagnostics = admin.get('/', status=200).link('diagnostics')
-        href = admin.post(
-            diagnostics, {'jobs': 1}, content_type=SLEEP_TYPE, status=202
-        ).link('self')
+        href = start_sleep(admin, jobs=1).link('self')
         answer = {}
 
         def long_poll() -> None:
@@ -229,10 +229,7 @@ def test_long_poll_wakes_when_another_process_finishes_the_task(app, world, spaw
 
 def test_sigterm_lets_the_job_finish_and_hands_the_task_on(app, world, spawn):
     admin = admin_client(app)
-    diagnostics = admin.get('/', status=200).link('diagnostics')
-    started = admin.post(
-        diagnostics, {'jobs': 3, 'seconds': 1}, content_type=SLEEP_TYPE, status=202
-    )
+    started = start_sleep(admin, jobs=3, seconds=1)
     task_id = started.doc['id']
     first = spawn()
 

@@ -35,10 +35,10 @@ class Compiled:
     def __init__(self, build: Callable[..., peewee.ModelSelect], **sample: Any) -> None:
         self.build = build
         self.sample = sample
-        self._compiled: dict[type, tuple[Any, str, list[Any], list[Any]]] = {}
+        self._compiled: dict[type, _Plan] = {}
         self._lock = threading.Lock()
 
-    def _compile(self) -> tuple[Any, str, list[Any], list[Any]]:
+    def _compile(self) -> _Plan:
         dialect = type(database.obj)
         found = self._compiled.get(dialect)
         if found is None:
@@ -52,17 +52,17 @@ class Compiled:
                 self.sample
             ):
                 raise ValueError('every sample value must appear exactly once')
-            found = (query.model, sql, slots, _columns(query))
+            found = _Plan(query.model, sql, slots, _columns(query))
             with self._lock:
                 self._compiled[dialect] = found
         return found
 
     def rows(self, **values: Any) -> list[Any]:
         """Run the query with these parameter values; return model rows."""
-        model, sql, slots, columns = self._compile()
-        params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
-        cursor = database.execute_sql(sql, params)
-        return [_instance(model, columns, row) for row in cursor.fetchall()]
+        plan = self._compile()
+        params = [values[s.name] if isinstance(s, _Slot) else s for s in plan.slots]
+        cursor = database.execute_sql(plan.sql, params)
+        return [plan.instance(row) for row in cursor.fetchall()]
 
     def first(self, **values: Any) -> Any:
         """Return the first row, or None."""
@@ -84,25 +84,36 @@ def _columns(query: peewee.ModelSelect) -> list[tuple[Any, str, Any]]:
     return columns
 
 
-def _instance(model: Any, columns: list[tuple[Any, str, Any]], row: Any) -> Any:
-    """Build the row's model instance; a joined model's columns become the
-    related instance (``token.user``), so reading it needs no query."""
-    data: dict[Any, dict[str, Any]] = {}
-    for (owner, name, convert), value in zip(columns, row, strict=True):
-        if convert is not None and value is not None:
-            value = convert(value)
-        data.setdefault(owner, {})[name] = value
-    # NOTE: straight into the instance's data, as peewee's own cursor wrapper
-    # does, without its per-row column bookkeeping.
-    obj = model(__no_default__=1)
-    obj.__data__ = data.pop(model)
-    for other, values in data.items():
-        related = other(__no_default__=1)
-        related.__data__ = values
-        for field in model._meta.fields.values():
-            if isinstance(field, peewee.ForeignKeyField) and field.rel_model is other:
-                obj.__rel__[field.name] = related
-    return obj
+class _Plan:
+    """One dialect's SQL for a query, and how its rows become instances."""
+
+    def __init__(self, model: Any, sql: str, slots: list[Any], columns: list) -> None:
+        self.model, self.sql, self.slots, self.columns = model, sql, slots, columns
+        # NOTE: which foreign key holds each joined model, found once here
+        # rather than for every row.
+        self.relations = {
+            field.rel_model: field.name
+            for field in model._meta.fields.values()
+            if isinstance(field, peewee.ForeignKeyField)
+        }
+
+    def instance(self, row: Any) -> Any:
+        """Build the row's model instance; a joined model's columns become the
+        related instance (``token.user``), so reading it needs no query."""
+        data: dict[Any, dict[str, Any]] = {}
+        for (owner, name, convert), value in zip(self.columns, row, strict=True):
+            if convert is not None and value is not None:
+                value = convert(value)
+            data.setdefault(owner, {})[name] = value
+        # NOTE: straight into the instance's data, as peewee's own cursor
+        # wrapper does, without its per-row column bookkeeping.
+        obj = self.model(__no_default__=1)
+        obj.__data__ = data.pop(self.model)
+        for other, values in data.items():
+            related = other(__no_default__=1)
+            related.__data__ = values
+            obj.__rel__[self.relations[other]] = related
+        return obj
 
 
 def _converter(field: peewee.Field) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import TYPE_CHECKING
+from typing import Any
 
 import falcon
 
@@ -12,15 +13,22 @@ from abiq.db.models import Task
 from abiq.longpoll import requested_wait
 from abiq.representations.tasks import render_task
 from abiq.representations.tasks import result_href
+from abiq.resources.base import Resource
 from abiq.statuses import ACTIVE
 from abiq.statuses import TERMINAL
 from abiq.tasks import records
 from abiq.timestamps import http_date
 
 if TYPE_CHECKING:
-    from abiq.resources.base import Resource
+    from abiq.auth import Caller
 
-__all__ = ['answer_started', 'answer_task', 'send_task', 'wait_seconds']
+__all__ = [
+    'ActionResource',
+    'answer_started',
+    'answer_task',
+    'send_task',
+    'wait_seconds',
+]
 
 # NOTE: a suggested poll delay; clients that can should use Prefer: wait.
 RETRY_AFTER_SECONDS = 1
@@ -78,3 +86,36 @@ def answer_started(resource: Resource, req, resp, task: Task) -> None:
 
 def _status(task_id: str) -> str | None:
     return Task.select(Task.status).where(Task.id == task_id).scalar()
+
+
+class ActionResource(Resource):
+    """An action link's target: POST starts the action and answers its task.
+
+    Subclasses say how to find the entity (404 across tenants comes before the
+    403 of a role that may not write) and how to start the action on it.
+
+    Args:
+        services: the shared services.
+        rel: the action's link relation.
+    """
+
+    answers = {'POST': 'task'}
+    any_name = frozenset({'POST'})
+
+    def __init__(self, services, rel: str) -> None:
+        super().__init__(services)
+        self.rel = rel
+
+    def entity(self, req: falcon.Request, **ids: int) -> Any:
+        """Return the entity the action is on (raising 404 when not visible)."""
+        raise NotImplementedError
+
+    def start(self, caller: Caller, entity: Any) -> Task:
+        """Start the action; return its task."""
+        raise NotImplementedError
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, **ids: int) -> None:
+        """Start the action: 202 and its task."""
+        entity = self.entity(req, **ids)
+        caller = self.require_writer(req)
+        answer_started(self, req, resp, self.start(caller, entity))

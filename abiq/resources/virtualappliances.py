@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import falcon
 
+from abiq.auth import Caller
 from abiq.db.domain import VirtualAppliance
 from abiq.db.models import Enterprise
+from abiq.db.models import Task
 from abiq.domain import actions
 from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_vapp
 from abiq.resources.base import Resource
+from abiq.resources.task_answers import ActionResource
 from abiq.resources.task_answers import answer_started
 
 __all__ = ['Action', 'Collection', 'Item', 'get_vapp']
@@ -135,24 +138,12 @@ class Item(Resource):
         answer_started(self, req, resp, task)
 
 
-class Action(Resource):
-    """``deploy`` or ``undeploy`` of a whole appliance.
+class Action(ActionResource):
+    """``deploy`` or ``undeploy`` of a whole appliance: one task covering
+    every machine."""
 
-    Args:
-        services: the shared services.
-        rel: the action's link relation.
-    """
+    def entity(self, req: falcon.Request, vapp_id: int) -> VirtualAppliance:
+        return get_vapp(self, req, vapp_id)
 
-    answers = {'POST': 'task'}
-    any_name = frozenset({'POST'})
-
-    def __init__(self, services, rel: str) -> None:
-        super().__init__(services)
-        self.rel = rel
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
-        """Start the action: 202 and one task covering every machine."""
-        vapp = get_vapp(self, req, vapp_id)
-        caller = self.require_writer(req)
-        task = actions.start_vapp_action(self.services.engine, caller, vapp, self.rel)
-        answer_started(self, req, resp, task)
+    def start(self, caller: Caller, vapp: VirtualAppliance) -> Task:
+        return actions.start_vapp_action(self.services.engine, caller, vapp, self.rel)

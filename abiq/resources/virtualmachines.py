@@ -7,7 +7,9 @@ import re
 import falcon
 import orjson
 
+from abiq.auth import Caller
 from abiq.db.domain import VirtualMachine
+from abiq.db.models import Task
 from abiq.domain import actions
 from abiq.errors import bad_request
 from abiq.errors import conflict
@@ -15,6 +17,7 @@ from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_vm
 from abiq.resources.base import Resource
+from abiq.resources.task_answers import ActionResource
 from abiq.resources.task_answers import answer_started
 from abiq.resources.virtualappliances import get_vapp
 from abiq.targets import resolve
@@ -185,24 +188,11 @@ class Item(Resource):
         answer_started(self, req, resp, task)
 
 
-class Action(Resource):
-    """A machine action: deploy, undeploy, poweron, poweroff or reset.
+class Action(ActionResource):
+    """A machine action: deploy, undeploy, poweron, poweroff or reset."""
 
-    Args:
-        services: the shared services.
-        rel: the action's link relation.
-    """
+    def entity(self, req: falcon.Request, vm_id: int) -> VirtualMachine:
+        return get_vm(self, req, vm_id)
 
-    answers = {'POST': 'task'}
-    any_name = frozenset({'POST'})
-
-    def __init__(self, services, rel: str) -> None:
-        super().__init__(services)
-        self.rel = rel
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
-        """Start the action: 202 and its task."""
-        vm = get_vm(self, req, vm_id)
-        caller = self.require_writer(req)
-        task = actions.start_vm_action(self.services.engine, caller, vm, self.rel)
-        answer_started(self, req, resp, task)
+    def start(self, caller: Caller, vm: VirtualMachine) -> Task:
+        return actions.start_vm_action(self.services.engine, caller, vm, self.rel)

@@ -273,32 +273,13 @@ class Engine:
             self._end(task.id, worker_id, 'cancelled')
             return False
         except JobError as ex:
-            self._job_update(
-                task.id, worker_id, job, status='failed', finished_at=utcnow()
-            )
-            self._end(
-                task.id,
-                worker_id,
-                'failed',
-                errors=[_error(ex.code, ex.message, ex.causes)],
-            )
+            self._fail_job(task.id, worker_id, job, ex.code, ex.message, ex.causes)
             return False
         except Exception as ex:  # a bug in a job must not kill the worker
             log.exception('job %s of task %s failed unexpectedly', job.type, task.id)
-            self._job_update(
-                task.id, worker_id, job, status='failed', finished_at=utcnow()
-            )
-            self._end(
-                task.id,
-                worker_id,
-                'failed',
-                errors=[
-                    _error(
-                        'TASK-6',
-                        f'Job {job.type} failed unexpectedly',
-                        [type(ex).__name__],
-                    )
-                ],
+            message = f'Job {job.type} failed unexpectedly'
+            self._fail_job(
+                task.id, worker_id, job, 'TASK-6', message, [type(ex).__name__]
             )
             return False
         job.status = 'finished'
@@ -312,6 +293,11 @@ class Engine:
             finished_at=utcnow(),
             progress=progress,
         )
+
+    def _fail_job(self, task_id, worker_id, job, code, message, causes) -> None:
+        """Mark the job failed, then end the task failed with one error."""
+        self._job_update(task_id, worker_id, job, status='failed', finished_at=utcnow())
+        self._end(task_id, worker_id, 'failed', errors=[_error(code, message, causes)])
 
     def _job_update(self, task_id, worker_id, job, progress=None, **fields) -> bool:
         now = utcnow()

@@ -17,7 +17,6 @@ from tests.domain_support import link_of
 from tests.domain_support import machines_of
 from tests.domain_support import make_template
 from tests.domain_support import make_vapp
-from tests.domain_support import remove_domains
 from tests.domain_support import wait_for_end
 from tests.engine_support import running_workers
 from tests.support import Api
@@ -32,17 +31,6 @@ libvirt = pytest.importorskip(
 
 URI = 'test:///default'
 VM_JSON = 'application/vnd.abiq.virtualmachine+json'
-
-
-@pytest.fixture
-def hypervisor():
-    """A connection of the test's own to the test hypervisor, without abiq's
-    domains before and after the test."""
-    conn = libvirt.open(URI)
-    remove_domains(conn)
-    yield conn
-    remove_domains(conn)
-    conn.close()
 
 
 @pytest.fixture
