@@ -9,6 +9,8 @@ import peewee
 from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
+from abiq.db.sqlite import SqliteDatabase
+
 __all__ = ['open_database']
 
 # NOTE: WAL lets readers run while a writer commits; busy_timeout makes a
@@ -36,7 +38,7 @@ def open_database(url: str, pool_size: int = 20) -> peewee.Database:
         path = url[len('sqlite:///') :]
         if path and path != ':memory:':
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     if scheme in ('postgres', 'postgresql'):
         params = parse(url.replace('postgres://', 'postgresql://', 1))
         name = params.pop('database')
