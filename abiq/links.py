@@ -30,6 +30,16 @@ _HOST = re.compile(
     r'^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$'
 )
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?$")
+# NOTE: ids and names made only of unreserved characters (RFC 3986) need no
+# quoting; checking is much cheaper than quoting every segment of every link.
+_UNRESERVED = re.compile(r'[A-Za-z0-9._~-]+')
+
+
+def _segment(segment: Any) -> str:
+    text = str(segment)
+    if _UNRESERVED.fullmatch(text):
+        return text
+    return quote(text, safe='')
 
 
 def _trusted(req: falcon.Request, config: Config) -> bool:
@@ -95,10 +105,11 @@ class Urls:
         self.base = base
         self.vendor = vendor
         self.accepted = accepted
+        self._types: dict[str, str] = {}
 
     def url(self, *segments: Any, query: list[tuple[str, Any]] | None = None) -> str:
         """Return the absolute URL of a path below the API root."""
-        path = '/'.join(quote(str(segment), safe='') for segment in segments)
+        path = '/'.join(map(_segment, segments))
         url = f'{self.base}/{path}'
         if query:
             url += '?' + urlencode([(key, str(value)) for key, value in query])
@@ -114,7 +125,11 @@ class Urls:
         """Return a link; ``name`` is the media type name of the target."""
         link = {'rel': rel, 'href': href}
         if name:
-            link['type'] = self.accepted.link_type(self.vendor, name)
+            link_type = self._types.get(name)
+            if link_type is None:
+                link_type = self.accepted.link_type(self.vendor, name)
+                self._types[name] = link_type
+            link['type'] = link_type
         if title:
             link['title'] = title
         return link

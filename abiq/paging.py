@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import peewee
 
+from abiq.db.compiled import load
 from abiq.errors import bad_request
 
 __all__ = ['CollectionSpec', 'Page', 'PageParams', 'page_links']
@@ -103,16 +104,35 @@ class PageParams:
             select = select.where(condition)
         return select
 
-    def ordered(
-        self, select: peewee.ModelSelect, spec: CollectionSpec
-    ) -> peewee.ModelSelect:
-        """Return the query sorted (ties broken by id) and cut to this page."""
+    def window(
+        self, select: peewee.ModelSelect, spec: CollectionSpec, total: int
+    ) -> list[Any]:
+        """Return this page's items of a filtered query with ``total`` rows.
+
+        The order is total (ties broken by the tie breaker), so a page in the
+        back half can be read from the other end with the order reversed:
+        the last page costs what the first does, and the deepest page is
+        the middle one.
+        """
+        start = self.startwith
+        end = min(start + self.limit, total)
+        if end <= start:
+            return []
+        backwards = total - end < start
         sort_field = spec.sort_fields[self.by]
-        if self.asc:
+        ascending = self.asc != backwards
+        if ascending:
             order = (sort_field.asc(), spec.tie_breaker.asc())
         else:
             order = (sort_field.desc(), spec.tie_breaker.desc())
-        return select.order_by(*order).offset(self.startwith).limit(self.limit)
+        skip = total - end if backwards else start
+        # NOTE: the offset is walked in a query of the keys alone, which an
+        # index can answer without reading the rows it skips; only the
+        # page's own rows are then read.
+        key = select.model._meta.primary_key
+        keys = select.select(key).order_by(*order).offset(skip).limit(end - start)
+        items = load(select.where(key.in_(keys)).order_by(*order))
+        return items[::-1] if backwards else items
 
 
 def _integer(raw: str, code: str, name: str) -> int:
@@ -132,13 +152,21 @@ class Page:
 
     @classmethod
     def fetch(
-        cls, select: peewee.ModelSelect, params: PageParams, spec: CollectionSpec
+        cls,
+        select: peewee.ModelSelect,
+        params: PageParams,
+        spec: CollectionSpec,
+        count: Callable[[], int] | None = None,
     ) -> Page:
-        """Run the count and the page query."""
+        """Run the count and the page query.
+
+        Args:
+            count: returns the number of rows the filtered query matches,
+                faster than counting them (used only without ``has``).
+        """
         filtered = params.apply(select, spec)
-        total = filtered.count()
-        items = list(params.ordered(filtered, spec)) if total > params.startwith else []
-        return cls(items, total, params)
+        total = count() if count is not None and not params.has else filtered.count()
+        return cls(params.window(filtered, spec, total), total, params)
 
 
 def page_links(

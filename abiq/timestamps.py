@@ -12,7 +12,9 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     """Return a stored (naive UTC) time as ``2026-01-02T03:04:05.678Z``."""
     if value is None:
         return None
-    return value.strftime('%Y-%m-%dT%H:%M:%S.') + f'{value.microsecond // 1000:03d}Z'
+    # NOTE: isoformat is C and several times faster than strftime; it too
+    # truncates to milliseconds.
+    return value.isoformat(timespec='milliseconds') + 'Z'
 
 
 def http_date(value: dt.datetime) -> str:

@@ -12,6 +12,7 @@ import pytest
 from abiq.db import bind
 from abiq.db import migrations
 from abiq.db import open_database
+from abiq.db.counters import TaskTally
 from abiq.db.health import WorkerHeartbeat
 from abiq.db.health import beat
 from abiq.db.models import Enterprise
@@ -68,12 +69,16 @@ def test_migrating_from_the_previous_version_keeps_every_row(fresh_sqlite):
         ids = make_tasks(enterprise, user, 25)
     with pytest.raises(migrations.SchemaError, match='abiq migrate'):
         migrations.check()
-    assert migrations.migrate() == [2]
+    assert migrations.migrate() == [2, 3]
     migrations.check()
     with database.connection_context():
         assert sorted(task.id for task in Task.select()) == sorted(ids)
         assert User.get(User.name == 'u').enterprise.name == 'old'
         WorkerHeartbeat.create(worker='w')
+        # version 3 counted the rows that were there, and counts new ones
+        assert TaskTally.get_by_id(enterprise.id).n == 25
+        make_tasks(enterprise, user, 2)
+        assert TaskTally.get_by_id(enterprise.id).n == 27
     assert migrations.migrate() == []
 
 
@@ -101,7 +106,7 @@ def test_migrate_command(fresh_sqlite, tmp_path):
     first = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert first.returncode == 0 and 'applied [1, 2]' in first.stdout
+    assert first.returncode == 0 and 'applied [1, 2, 3]' in first.stdout
     again = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )

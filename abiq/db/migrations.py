@@ -18,9 +18,12 @@ import peewee
 from playhouse.migrate import PostgresqlMigrator
 from playhouse.migrate import SqliteMigrator
 
+from abiq.db.counters import COUNTER_MODELS
+from abiq.db.counters import install_triggers
 from abiq.db.domain import DOMAIN_MODELS
 from abiq.db.health import WorkerHeartbeat
 from abiq.db.models import MODELS as ACCOUNT_MODELS
+from abiq.db.models import Task
 from abiq.db.models import database
 
 __all__ = ['LATEST', 'MIGRATIONS', 'SchemaError', 'check', 'current_version', 'migrate']
@@ -46,10 +49,28 @@ def _worker_heartbeats(migrator) -> None:
     database.create_tables([WorkerHeartbeat], safe=True)
 
 
+# NOTE: indexes version 3 replaced with wider ones (see Task.Meta).
+_REPLACED_INDEXES = ('task_status_created_at', 'task_enterprise_id_created_at_id')
+_REPLACED_INDEXES += ('task_created_at_id', 'task_status')
+
+
+def _counters_and_paging_indexes(migrator) -> None:
+    database.create_tables(COUNTER_MODELS, safe=True)
+    for name in _REPLACED_INDEXES:
+        database.execute_sql(f'DROP INDEX IF EXISTS {name}')
+    Task._schema.create_indexes(safe=True)
+    install_triggers()
+
+
 #: (version, what it does, how); applied in order, each in a transaction
 MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
     (1, 'baseline: accounts, tasks, jobs, idempotency, domain', _baseline),
     (2, 'worker heartbeats for /api/health', _worker_heartbeats),
+    (
+        3,
+        'task tallies and account generations (triggers), paging indexes',
+        _counters_and_paging_indexes,
+    ),
 )
 LATEST = MIGRATIONS[-1][0]
 

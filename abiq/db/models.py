@@ -73,7 +73,7 @@ class Task(BaseModel):
     id = peewee.CharField(max_length=36, primary_key=True)
     type = peewee.CharField(max_length=64)
     description = peewee.CharField(max_length=1024, default='')
-    status = peewee.CharField(max_length=16, default='pending', index=True)
+    status = peewee.CharField(max_length=16, default='pending')
     progress = peewee.IntegerField(default=0)
     attempt = peewee.IntegerField(default=1)
     created_at = peewee.DateTimeField(default=utcnow)
@@ -100,10 +100,14 @@ class Task(BaseModel):
     claims = peewee.IntegerField(default=0)
 
     class Meta:
+        # NOTE: (status, created_at, id) finds the oldest pending task in one
+        # seek. The two paging indexes carry expires_at so that skipping to a
+        # deep page reads the index alone, never the rows it skips.
         indexes = (
-            (('status', 'created_at'), False),
-            (('enterprise', 'created_at', 'id'), False),
-            (('created_at', 'id'), False),
+            (('status', 'created_at', 'id'), False),
+            (('enterprise', 'status'), False),
+            (('enterprise', 'created_at', 'id', 'expires_at'), False),
+            (('created_at', 'id', 'expires_at'), False),
             (('target_kind', 'target_id'), False),
         )
 

@@ -116,10 +116,12 @@ class Resource:
         req: falcon.Request,
         select: Any,
         spec: CollectionSpec,
+        count: Any = None,
     ) -> Page:
-        """Run a collection query for the request's paging parameters."""
+        """Run a collection query for the request's paging parameters
+        (``count``: see :meth:`abiq.paging.Page.fetch`)."""
         params = PageParams.parse(req.query_string, spec, self.config.max_page)
-        return Page.fetch(select, params, spec)
+        return Page.fetch(select, params, spec, count)
 
     def collection(
         self,

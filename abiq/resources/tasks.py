@@ -7,6 +7,7 @@ from typing import Any
 import falcon
 
 from abiq.db.models import Task
+from abiq.db.models import utcnow
 from abiq.errors import bad_request
 from abiq.errors import forbidden
 from abiq.errors import not_found
@@ -22,6 +23,7 @@ from abiq.statuses import ACTIVE
 from abiq.targets import KINDS
 from abiq.targets import resolve
 from abiq.tasks import records
+from abiq.tasks.counting import count_tasks
 
 __all__ = ['Collection', 'EntityTasks', 'Item']
 
@@ -31,14 +33,30 @@ class _TaskList(Resource):
 
     answers = {'GET': 'tasks'}
 
-    def list_tasks(self, req, resp, select, href_for, extra: list[dict]) -> None:
+    def list_tasks(
+        self, req, resp, select, href_for, extra: list[dict], scope=None
+    ) -> None:
+        """Answer a page of ``select`` (filtered by ``status`` and ``type``).
+
+        Args:
+            scope: ``(enterprise id or None for all, now)`` when ``select``
+                is every visible task, so the total comes from the tallies.
+        """
         statuses = records.status_filter(req.get_param_as_list('status') or [])
         if statuses:
             select = select.where(Task.status.in_(statuses))
         task_type = req.get_param('type')
         if task_type:
             select = select.where(Task.type == task_type)
-        page = self.page(req, select, records.TASKS)
+            scope = None
+        count = None
+        if scope is not None:
+            enterprise_id, now = scope
+
+            def count() -> int:
+                return count_tasks(enterprise_id, statuses, now)
+
+        page = self.page(req, select, records.TASKS, count)
         jobs = records.jobs_of(list(page.items))
         urls, caller = self.urls(req), self.caller(req)
         version = self.accepted(req).version
@@ -59,13 +77,13 @@ class Collection(_TaskList):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List tasks, paged, filtered by ``status`` and ``type``."""
-        urls = self.urls(req)
+        urls, caller, now = self.urls(req), self.caller(req), utcnow()
         extra = []
-        if self.caller(req).can_write:
+        if caller.can_write:
             extra.append(urls.link('create', urls.tasks(), 'task'))
-        self.list_tasks(
-            req, resp, records.visible_tasks(self.caller(req)), urls.tasks, extra
-        )
+        scope = (None if caller.is_admin else caller.enterprise_id, now)
+        select = records.visible_tasks(caller, now)
+        self.list_tasks(req, resp, select, urls.tasks, extra, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""

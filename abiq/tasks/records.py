@@ -26,6 +26,7 @@ from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.statuses import TERMINAL
 from abiq.statuses import normalize_status
+from abiq.tasks.counting import unexpired
 
 if TYPE_CHECKING:
     from abiq.auth import Caller
@@ -55,26 +56,22 @@ TASKS = CollectionSpec(
 )
 
 
-def visible_tasks(caller: Caller) -> peewee.ModelSelect:
-    """Return the unexpired tasks the caller may see."""
-    query = Task.select().where(_unexpired(utcnow()))
+def visible_tasks(caller: Caller, now: dt.datetime | None = None) -> peewee.ModelSelect:
+    """Return the tasks the caller may see, unexpired at ``now``."""
+    query = Task.select().where(unexpired(now or utcnow()))
     if not caller.is_admin:
         query = query.where(Task.enterprise == caller.enterprise_id)
     return query
 
 
-def _unexpired(now):  # type: ignore[no-untyped-def]
-    return Task.expires_at.is_null() | (Task.expires_at > now)
-
-
 _TASK_FOR_ADMIN = Compiled(
-    lambda task_id, now: Task.select().where((Task.id == task_id) & _unexpired(now)),
+    lambda task_id, now: Task.select().where((Task.id == task_id) & unexpired(now)),
     task_id='<task id>',
     now=dt.datetime(1970, 1, 2, 3, 4, 5, 6),
 )
 _TASK_IN_ENTERPRISE = Compiled(
     lambda task_id, now, enterprise: Task.select().where(
-        (Task.id == task_id) & _unexpired(now) & (Task.enterprise == enterprise)
+        (Task.id == task_id) & unexpired(now) & (Task.enterprise == enterprise)
     ),
     task_id='<task id>',
     now=dt.datetime(1970, 1, 2, 3, 4, 5, 6),
@@ -131,14 +128,29 @@ def jobs_of(tasks: list[Task]) -> dict[str, list[TaskJob]]:
         return {tasks[0].id: _JOBS_OF_TASK.rows(task_id=tasks[0].id)}
     found: dict[str, list[TaskJob]] = {task.id: [] for task in tasks}
     if found:
-        query = (
-            TaskJob.select()
-            .where(TaskJob.task.in_(list(found)))
-            .order_by(TaskJob.task, TaskJob.position)
-        )
-        for job in query:
+        ids = {f'id{number}': task_id for number, task_id in enumerate(found)}
+        for job in _jobs_of_tasks(len(ids)).rows(**ids):
             found[job.task_id].append(job)
     return found
+
+
+_JOBS_OF_TASKS: dict[int, Compiled] = {}
+
+
+def _jobs_of_tasks(count: int) -> Compiled:
+    """Return the jobs query for ``count`` task ids (one per page size)."""
+    compiled = _JOBS_OF_TASKS.get(count)
+    if compiled is None:
+        compiled = Compiled(
+            lambda **ids: (
+                TaskJob.select()
+                .where(TaskJob.task.in_(list(ids.values())))
+                .order_by(TaskJob.task, TaskJob.position)
+            ),
+            **{f'id{number}': f'<task id {number}>' for number in range(count)},
+        )
+        _JOBS_OF_TASKS[count] = compiled
+    return compiled
 
 
 def _set_status(task: Task, status: str, now: dt.datetime, retention: int) -> None:

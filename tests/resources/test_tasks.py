@@ -275,3 +275,22 @@ def test_v1_task_fields(api, world):
         'cancel',
         'describedby',
     }
+
+
+@pytest.mark.parametrize('by', ['createdAt', 'updatedAt', 'status', 'type', 'id'])
+def test_every_page_is_its_slice_of_the_whole_order(api, world, by):
+    # NOTE: pages in the back half are read from the other end in reverse;
+    # each must still be exactly its slice of the one order.
+    make_tasks(world.acme, world.alice, 9, status='finished')
+    make_tasks(world.acme, world.alice, 4, status='failed')
+    for asc in ('true', 'false'):
+        whole = api.get(f'{tasks_url(api)}?by={by}&asc={asc}&limit=0', status=200)
+        order = [item['id'] for item in whole.doc['collection']]
+        assert len(order) == 13
+        for limit in (1, 4):
+            first = whole.link('first').replace('limit=1000', f'limit={limit}')
+            for start in range(15):
+                url = first.replace('startwith=0', f'startwith={start}')
+                page = api.get(url, status=200)
+                ids = [item['id'] for item in page.doc['collection']]
+                assert ids == order[start : start + limit], (asc, limit, start)
