@@ -221,6 +221,29 @@ class Negotiator:
         return ', '.join(str(version) for version in self.versions)
 
 
+def _excluded(neg: Negotiator, ranges, name: str, any_name: bool) -> set:
+    """Return the (format, version) pairs that a range with q=0 names.
+
+    RFC 9110 12.5.1: such a representation is not acceptable, even when a
+    wildcard with a higher q follows.
+    """
+    excluded = set()
+    for media in ranges:
+        found = _candidate(neg, media, name, any_name) if media.q <= 0 else None
+        if found not in (None, 'version') and found[0] != _WILDCARD:
+            excluded.add(found[1:])
+    return excluded
+
+
+def _other_format(found: tuple, excluded: set) -> tuple | None:
+    """A wildcard's other format, when its first choice was excluded."""
+    specificity, fmt, version = found
+    other = 'xml' if fmt == 'json' else 'json'
+    if specificity == _WILDCARD and (other, version) not in excluded:
+        return specificity, other, version
+    return None
+
+
 def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     """Return (specificity, format, version), 'version' or None for one range."""
     if media.mime in _PLAIN_TYPES:
@@ -238,12 +261,19 @@ def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     return _EXACT, split[1] or 'json', version
 
 
+# NOTE: clients send a handful of distinct Accept headers; the answer for
+# each (and each resource's media type name) is worked out once.
+@lru_cache(maxsize=2048)
 def _negotiate(neg: Negotiator, accept: str | None, name: str, any_name: bool):
+    ranges = parse_accept(accept)
+    excluded = _excluded(neg, ranges, name, any_name)
     best, best_key, bad_version = None, None, False
-    for index, media in enumerate(parse_accept(accept)):
+    for index, media in enumerate(ranges):
         if media.q <= 0:
             continue
         found = _candidate(neg, media, name, any_name)
+        if found not in (None, 'version') and found[1:] in excluded:
+            found = _other_format(found, excluded)
         if found == 'version':
             bad_version = True
         elif found is not None:
