@@ -15,6 +15,7 @@ from abiq.db import open_database
 from abiq.domain.actions import VAPP_ACTIONS
 from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import ApiError
+from abiq.finished import FinishedTasks
 from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
@@ -58,12 +59,14 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         bind(open_database(config.database_url, config.database_pool))
     codec = Codec(config)
     engine = build_engine(config)
+    authenticator = Authenticator(config.auth_cache_seconds)
     services = Services(
         config,
         codec,
-        Authenticator(config.auth_cache_seconds),
+        authenticator,
         engine,
         Waiter(engine.changes, config.max_waiters),
+        FinishedTasks(authenticator),
     )
     app = AbiqApp(middleware=[ApiMiddleware(services)])
     app.services = services

@@ -1,15 +1,15 @@
 """Authentication: HTTP Basic and Bearer tokens, and the caller's identity.
 
-A successful Basic verification is remembered for a short time, keyed by an
-HMAC of the credentials under a per-process random key, so the slow password
-hash is not paid on every request. The entry also records the stored hash it
-was checked against: a password change makes it useless at once.
+A verified credential is remembered for a short time (see
+:class:`Authenticator`), so neither the slow password hash nor a database
+query is paid on every request.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from abiq.db.compiled import Compiled
+from abiq.db.counters import account_generation
 from abiq.db.models import Token
 from abiq.db.models import User
 from abiq.db.models import utcnow
@@ -28,6 +29,9 @@ from abiq.passwords import verify_password
 __all__ = ['Authenticator', 'Caller']
 
 ROLES = ('admin', 'user', 'viewer')
+#: how often a process asks the database whether accounts changed elsewhere
+RECHECK_SECONDS = 1.0
+_MAX_REMEMBERED = 10000
 # NOTE: last-used times are written at most this often per token, so reads
 # authenticated by a token do not turn into one write each.
 _LAST_USED_EVERY = 60
@@ -62,15 +66,26 @@ class Caller:
 class Authenticator:
     """Checks the ``Authorization`` header of requests.
 
+    A verified credential (a Basic user name and password, or a token) is
+    remembered for ``cache_seconds``, so a request usually needs no query
+    and never the slow password hash. What is remembered is dropped when
+    accounts change: at once when the change is made in this process
+    (:meth:`forget`), and within :data:`RECHECK_SECONDS` when it is made
+    elsewhere (another process, ``abiq`` commands), which the database's
+    account generation tells (:mod:`abiq.db.counters`).
+
     Args:
-        cache_seconds: how long a Basic verification is remembered (0: never).
+        cache_seconds: how long a verified credential is remembered (0: never).
     """
 
     def __init__(self, cache_seconds: int) -> None:
         self.cache_seconds = cache_seconds
         self._key = secrets.token_bytes(32)
-        self._cache: dict[bytes, tuple[int, str, float]] = {}
+        self._cache: dict[bytes | str, _Remembered] = {}
         self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._checked = 0.0
+        self.epoch = 0  # moves whenever the remembered credentials are dropped
 
     def authenticate(self, header: str | None) -> Caller:
         """Return the caller named by an ``Authorization`` header.
@@ -83,12 +98,52 @@ class Authenticator:
         scheme, _, credentials = header.strip().partition(' ')
         scheme = scheme.lower()
         if scheme == 'basic':
-            return Caller(self._basic(credentials.strip()))
+            return self._basic(credentials.strip())
         if scheme == 'bearer':
-            return Caller(self._bearer(credentials.strip()))
+            return self._bearer(credentials.strip())
         raise unauthorized('Use HTTP Basic or a Bearer token')
 
-    def _basic(self, credentials: str) -> User:
+    def forget(self) -> None:
+        """Drop every remembered credential (accounts changed here)."""
+        with self._lock:
+            self._cache = {}
+            self._checked = 0.0
+            self.epoch += 1
+
+    # -- remembering ---------------------------------------------------------
+
+    def _recall(self, key: bytes | str) -> _Remembered | None:
+        if not self.cache_seconds:
+            return None
+        now = time.monotonic()
+        if now - self._checked > RECHECK_SECONDS:
+            self._recheck(now)
+        entry = self._cache.get(key)
+        if entry is None or entry.until <= now:
+            return None
+        return entry
+
+    def _recheck(self, now: float) -> None:
+        generation = account_generation()
+        with self._lock:
+            if generation != self._generation:
+                self._cache = {}
+                self._generation = generation
+                self.epoch += 1
+            self._checked = now
+
+    def _remember(self, key: bytes | str, entry: _Remembered) -> None:
+        if not self.cache_seconds:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if len(self._cache) > _MAX_REMEMBERED:
+                self._cache = {k: v for k, v in self._cache.items() if v.until > now}
+            self._cache[key] = entry
+
+    # -- schemes -------------------------------------------------------------
+
+    def _basic(self, credentials: str) -> Caller:
         try:
             decoded = base64.b64decode(credentials, validate=True).decode('utf-8')
         except (binascii.Error, UnicodeDecodeError) as ex:
@@ -96,52 +151,53 @@ class Authenticator:
         name, sep, password = decoded.partition(':')
         if not sep:
             raise unauthorized('Malformed Basic credentials')
-        user = _USER_BY_NAME.first(name=name)
+        # NOTE: keyed by an HMAC under a per-process key, so the memory of
+        # this process never holds a password, nor a hash one could attack.
         key = hmac.new(self._key, decoded.encode(), hashlib.sha256).digest()
-        if user is not None and self._remembered(key, user):
-            return user
+        entry = self._recall(key)
+        if entry is not None:
+            return entry.caller
+        user = _USER_BY_NAME.first(name=name)
         # NOTE: verify even for unknown names, so timing does not tell
         # whether a user exists.
         stored = user.password_hash if user else _DUMMY_HASH
         if not verify_password(password, stored) or user is None:
             raise unauthorized('Wrong user name or password')
-        self._remember(key, user)
-        return user
+        caller = Caller(user)
+        self._remember(key, _Remembered(caller, None, self._until()))
+        return caller
 
-    def _remembered(self, key: bytes, user: User) -> bool:
-        if not self.cache_seconds:
-            return False
-        with self._lock:
-            entry = self._cache.get(key)
-        if entry is None:
-            return False
-        user_id, stored_hash, until = entry
-        return (
-            until > time.monotonic()
-            and user_id == user.id
-            and hmac.compare_digest(stored_hash, user.password_hash)
-        )
-
-    def _remember(self, key: bytes, user: User) -> None:
-        if not self.cache_seconds:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if len(self._cache) > 10000:
-                self._cache = {k: v for k, v in self._cache.items() if v[2] > now}
-            self._cache[key] = (user.id, user.password_hash, now + self.cache_seconds)
-
-    def _bearer(self, secret: str) -> User:
+    def _bearer(self, secret: str) -> Caller:
         if not secret:
             raise unauthorized('Empty Bearer token')
-        token = _TOKEN_BY_HASH.first(secret_hash=hash_secret(secret))
+        key = hash_secret(secret)
         now = utcnow()
-        if token is None or (token.expires_at and token.expires_at <= now):
+        entry = self._recall(key)
+        if entry is None:
+            token = _TOKEN_BY_HASH.first(secret_hash=key)
+            if token is None:
+                raise unauthorized('Unknown, revoked or expired token')
+            last = token.last_used_at
+            if last is None or (now - last).total_seconds() > _LAST_USED_EVERY:
+                Token.update(last_used_at=now).where(Token.id == token.id).execute()
+            entry = _Remembered(Caller(token.user), token.expires_at, self._until())
+            self._remember(key, entry)
+        if entry.expires_at and entry.expires_at <= now:
             raise unauthorized('Unknown, revoked or expired token')
-        last = token.last_used_at
-        if last is None or (now - last).total_seconds() > _LAST_USED_EVERY:
-            Token.update(last_used_at=now).where(Token.id == token.id).execute()
-        return token.user
+        return entry.caller
+
+    def _until(self) -> float:
+        return time.monotonic() + self.cache_seconds
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """A verified credential: who it is, when a token expires, and until
+    when this process may trust it without asking the database."""
+
+    caller: Caller
+    expires_at: dt.datetime | None
+    until: float
 
 
 # NOTE: the token and its user in one query: under load every database call

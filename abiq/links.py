@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import quote
@@ -79,17 +80,31 @@ def base_url(req: falcon.Request, config: Config) -> str:
     env = req.env
     scheme = env.get('wsgi.url_scheme', 'http')
     host = req.get_header('Host') or ''
+    if not _trusted(req, config):
+        server = (env.get('SERVER_NAME', 'localhost'), env.get('SERVER_PORT', '80'))
+        return _direct_base(scheme, host, server, config.prefix)
     if not _HOST.match(host):
         host = f'{env.get("SERVER_NAME", "localhost")}:{env.get("SERVER_PORT", "80")}'
-    prefix = ''
-    if _trusted(req, config):
-        scheme, host, prefix = _proxied(req, scheme, host)
-        if scheme not in ('http', 'https') or not _HOST.match(host):
-            scheme, host = env.get('wsgi.url_scheme', 'http'), req.get_header('Host')
+    scheme, host, prefix = _proxied(req, scheme, host)
+    if scheme not in ('http', 'https') or not _HOST.match(host):
+        scheme, host = env.get('wsgi.url_scheme', 'http'), req.get_header('Host')
+    return _joined(scheme, host, prefix + config.prefix)
+
+
+# NOTE: a client sends the same Host on every request; the base URL it
+# leads to is worked out once (a bounded cache: Host is the client's to set).
+@lru_cache(maxsize=256)
+def _direct_base(scheme: str, host: str, server: tuple[str, str], prefix: str) -> str:
+    if not _HOST.match(host):
+        host = f'{server[0]}:{server[1]}'
+    return _joined(scheme, host, prefix)
+
+
+def _joined(scheme: str, host: str, path: str) -> str:
     default_port = {'http': ':80', 'https': ':443'}.get(scheme)
     if default_port and host.endswith(default_port):
         host = host[: -len(default_port)]
-    return f'{scheme}://{host}{prefix}{config.prefix}'
+    return f'{scheme}://{host}{path}'
 
 
 class Urls:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import secrets
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     from abiq.resources.base import Services
 
 __all__ = ['ApiMiddleware']
+
+_SAFE = frozenset({'GET', 'HEAD', 'OPTIONS'})
+# NOTE: a request id only has to be unique: this process's random prefix and
+# a counter. os.urandom (and uuid4) would release the GIL on every request,
+# which under load costs a thread switch each time.
+_PROCESS = secrets.token_hex(8)
+_REQUESTS = itertools.count(1)
 
 
 def _connect() -> None:
@@ -53,7 +61,7 @@ class ApiMiddleware:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Note the request's identity and base URL."""
-        req.context.request_id = uuid.uuid4().hex
+        req.context.request_id = f'{_PROCESS}{next(_REQUESTS):08x}'
         req.context.base = base_url(req, self.services.config)
         req.context.caller = None
 
@@ -97,8 +105,11 @@ class ApiMiddleware:
         resource: Any,
         req_succeeded: bool,
     ) -> None:
-        """Tag every answer with its request id."""
+        """Tag every answer with its request id; after a change to accounts,
+        forget the credentials this process remembers."""
         idempotency.finish(req, resp)
+        if req.method not in _SAFE and getattr(resource, 'changes_accounts', False):
+            self.services.authenticator.forget()
         request_id = getattr(req.context, 'request_id', None)
         if request_id:
             resp.set_header('X-Request-Id', request_id)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from abiq.auth import Authenticator
     from abiq.auth import Caller
     from abiq.config import Config
+    from abiq.finished import FinishedTasks
     from abiq.links import Urls
     from abiq.longpoll import Waiter
     from abiq.media import Accepted
@@ -37,6 +38,7 @@ class Services:
     authenticator: Authenticator
     engine: Engine
     waiter: Waiter
+    finished: FinishedTasks
 
 
 class Resource:
@@ -48,11 +50,14 @@ class Resource:
         any_name: methods that may answer with a task; any of our entity
             types in ``Accept`` is read for its format and version only.
         auth: whether the caller must authenticate.
+        changes_accounts: whether its unsafe methods change users or
+            tokens (the remembered credentials are then forgotten).
     """
 
     answers: dict[str, str] = {}
     any_name: frozenset[str] = frozenset()
     auth = True
+    changes_accounts = False
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -83,6 +83,8 @@ class Collection(Resource):
 class Item(Resource):
     """One enterprise."""
 
+    changes_accounts = True
+
     answers = {'GET': 'enterprise', 'PUT': 'enterprise'}
 
     def _get(self, req: falcon.Request, enterprise_id: int) -> Enterprise:

@@ -156,14 +156,20 @@ class Item(Resource):
         With ``Prefer: wait=N`` an active task (or one matching
         ``If-None-Match``) is answered when it changes, or after N seconds.
         """
-        caller = self.caller(req)
-        task = records.get_visible(caller, task_id)
-        answer_task(self, req, resp, task)
+        caller, finished = self.caller(req), self.services.finished
+        key = (task_id, self.accepted(req), self.urls(req).base)
+        epoch = self.services.authenticator.epoch
+        revision = finished.answer(key, caller, resp)
+        active = False
+        if revision is None:
+            task = records.get_visible(caller, task_id)
+            answer_task(self, req, resp, task)
+            finished.keep(key, task, resp, epoch)
+            revision, active = task.revision, task.status in ACTIVE
         unchanged = self._not_modified(req, resp)
         wait = wait_seconds(self, req, resp)
-        if wait and (unchanged or (task.status in ACTIVE and not req.if_none_match)):
-            revision = task.revision
-            self.services.waiter.wait(wait, lambda: _revision(task.id) != revision)
+        if wait and (unchanged or (active and not req.if_none_match)):
+            self.services.waiter.wait(wait, lambda: _revision(task_id) != revision)
             task = records.get_visible(caller, task_id)
             answer_task(self, req, resp, task)
             unchanged = self._not_modified(req, resp)

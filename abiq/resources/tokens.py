@@ -108,6 +108,8 @@ class Collection(Resource):
 class Item(Resource):
     """One token: read it, or revoke it with DELETE."""
 
+    changes_accounts = True
+
     answers = {'GET': 'token'}
 
     def _get(self, req: falcon.Request, token_id: int) -> Token:

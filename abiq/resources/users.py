@@ -107,6 +107,8 @@ class Collection(Resource):
 class Item(Resource):
     """One user."""
 
+    changes_accounts = True
+
     answers = {'GET': 'user', 'PUT': 'user'}
 
     def _get(self, req: falcon.Request, user_id: int) -> User:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from abiq.db.models import Token
 from abiq.db.models import User
+from abiq.db.models import utcnow
+from abiq.passwords import hash_password
 from abiq.passwords import verify_password
 from tests.conftest import PASSWORD
+from tests.engine_support import eventually
 from tests.factories import make_tasks
 from tests.support import basic
 
@@ -473,20 +478,70 @@ def test_a_token_can_revoke_itself(api, world):
     client.get('/', status=401)
 
 
-def test_expired_token_is_401(api, world):
+def test_a_token_stops_working_when_it_expires(api, world):
+    tokens_url = me(api).link('tokens')
+    soon = utcnow() + dt.timedelta(seconds=1)
+    created = api.post(
+        tokens_url,
+        {'name': 'soon', 'expiresAt': soon.isoformat() + 'Z'},
+        content_type=TOKEN,
+        status=201,
+    )
+    client = bearer(api, created.doc['secret'])
+    root(client)  # verified, and remembered
+
+    def refused():
+        answer = client.get('/')
+        return answer if answer.status == 401 else None
+
+    answer = eventually(refused, timeout=10)
+    assert answer.headers['WWW-Authenticate'] == CHALLENGE
+
+
+def test_a_token_changed_outside_this_process_is_refused_soon(api, world):
     tokens_url = me(api).link('tokens')
     created = api.post(
         tokens_url,
-        {'name': 'soon', 'expiresAt': '2099-01-01T00:00:00Z'},
+        {'name': 'later', 'expiresAt': '2099-01-01T00:00:00Z'},
         content_type=TOKEN,
         status=201,
     )
     assert created.doc['expiresAt'].startswith('2099-01-01T00:00:00')
     client = bearer(api, created.doc['secret'])
     root(client)
-    Token.update(expires_at=Token.created_at).where(Token.name == 'soon').execute()
-    answer = client.get('/', status=401)
-    assert answer.headers['WWW-Authenticate'] == CHALLENGE
+    # as an operator, or another abiq process, would
+    Token.update(expires_at=Token.created_at).where(Token.name == 'later').execute()
+    # NOTE: seen once this process next asks for the account generation
+    # (every RECHECK_SECONDS); the deadline only bounds a failing test.
+    eventually(lambda: client.get('/').status == 401, timeout=10)
+
+
+def test_a_password_changed_outside_this_process_is_refused(api, as_user, world):
+    alice = as_user('alice')
+    root(alice)
+    User.update(password_hash=hash_password('changed')).where(
+        User.name == 'alice'
+    ).execute()
+    eventually(lambda: alice.get('/').status == 401, timeout=10)
+    root(api.as_user(basic('alice', 'changed')))
+
+
+def test_a_remembered_token_follows_its_users_new_role(api, as_user, world):
+    created = api.post(
+        me(api).link('tokens'), {'name': 'ci'}, content_type=TOKEN, status=201
+    )
+    client = bearer(api, created.doc['secret'])
+    assert client.get(root(client).link('tasks'), status=200).has('create')
+    admin = as_user('admin')
+    users = admin.get(href(admin_enterprise(as_user, 'acme'), 'users'), status=200)
+    admin.put(
+        href(by_name(users, 'alice'), 'edit'),
+        {'role': 'viewer'},
+        content_type=USER,
+        status=200,
+    )
+    assert me(client).doc['role'] == 'viewer'
+    assert not client.get(root(client).link('tasks'), status=200).has('create')
 
 
 def test_a_token_cannot_be_created_already_expired(api, world):

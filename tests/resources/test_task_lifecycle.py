@@ -10,7 +10,6 @@ import pytest
 
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
-from abiq.db.models import utcnow
 from abiq.tasks.registry import JobSpec
 from tests.conftest import make_app
 from tests.engine_support import PRODUCE
@@ -168,13 +167,17 @@ def test_patch_with_empty_body_retries_and_wrong_states_conflict(admin, engine):
     assert admin.post(finished.link('self') + '/cancel', status=409).codes == ['TASK-2']
 
 
-def test_expired_tasks_are_404_then_purged(admin, engine):
+def test_expired_tasks_are_404_then_purged(config, world):
+    app = make_app(config, task_retention=1)
+    admin = Api(app, app.services.codec, basic('admin'))
     started = start_sleep(admin, {'jobs': 1}, status=202)
-    with running_workers(engine):
-        poll_until_terminal(admin, started.link('self'))
-    Task.update(expires_at=utcnow()).where(Task.id == started.doc['id']).execute()
+    with running_workers(app.services.engine):
+        finished = poll_until_terminal(admin, started.link('self'))
+    assert finished.doc['status'] == 'finished'
+    # NOTE: read once more within the second, then the retention runs out
+    eventually(lambda: admin.get(started.link('self')).status == 404, timeout=10)
     assert admin.get(started.link('self'), status=404).codes == ['TASK-1']
-    assert engine.purge() == 1
+    assert eventually(app.services.engine.purge) == 1
     assert Task.get_or_none(Task.id == started.doc['id']) is None
     assert TaskJob.select().where(TaskJob.task == started.doc['id']).count() == 0
 
