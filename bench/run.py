@@ -12,7 +12,8 @@ passes or fails.
     BENCH_SECONDS=10 python -m bench.run
 
 Settings: ``BENCH_SECONDS`` (per load run, default 5), ``BENCH_CONNECTIONS``
-(default 16), ``ABIQ_BENCH_DATABASE_URL`` (PostgreSQL for the cross-process
+(default 16), ``BENCH_SERVE_ARGS`` (extra ``abiq serve`` options, such as
+``--threads 4``), ``ABIQ_BENCH_DATABASE_URL`` (PostgreSQL for the cross-process
 wake-up; default the local ``test`` database; skipped when unreachable).
 """
 
@@ -44,6 +45,8 @@ JSON = 'application/vnd.abiq.task+json; version=2'
 XML = 'application/vnd.abiq.task+xml; version=2'
 QUIET = {'ABIQ_LOG_LEVEL': 'WARNING'}
 RSS_REQUESTS = 100_000
+# NOTE: extra `abiq serve` options to compare settings, e.g. "--threads 4"
+SERVE_ARGS = os.environ.get('BENCH_SERVE_ARGS', '').split()
 
 
 def best_of_two(request: Request) -> Figures:
@@ -57,7 +60,7 @@ def serve(db: Path, workdir: Path, name: str, workers: int = 0) -> tuple[Process
     port = free_port()
     env = {**QUIET, 'ABIQ_DATABASE_URL': f'sqlite:///{db}', 'ABIQ_SIM_LATENCY': '0'}
     process = Process.abiq(
-        ['serve', '--port', str(port), '--workers', str(workers)],
+        ['serve', '--port', str(port), '--workers', str(workers), *SERVE_ARGS],
         env,
         workdir / f'{name}.log',
     )
@@ -99,11 +102,35 @@ def http_scenarios(root: str, label: str) -> dict[str, Figures]:
         results['GET task xml'] = best_of_two(
             Request(task_url, headers=(AUTH, ('Accept', XML)))
         )
+        # NOTE: a finished task is answered from memory; a running one is
+        # read from the database on every request, as a poller sees it.
+        running = Request(running_task(root), headers=(AUTH, ('Accept', JSON)))
+        results['GET running task json'] = best_of_two(running)
     for name, url in (('first', tasks.link('first')), ('last', last_url)):
         results[f'GET {name} page {label}'] = best_of_two(
             Request(url, headers=(AUTH, ('Accept', pages)))
         )
     return results
+
+
+def running_task(root: str) -> str:
+    """Create a running external task with two jobs; return its URL."""
+    client = Client(root)
+    try:
+        create = client.get(client.get(root).link('tasks')).link('create')
+        body = {
+            'type': 'BENCH',
+            'description': 'a running task, read from the database',
+            'status': 'running',
+            'progress': 50,
+            'jobs': [{'type': 'STEP', 'status': 'finished'}, {'type': 'STEP'}],
+        }
+        reply = client.request('POST', create, body, Content_Type=JSON)
+        if reply.status != 201:
+            raise RuntimeError(f'POST {create}: {reply.status} {reply.doc}')
+        return reply.headers['Location']
+    finally:
+        client.close()
 
 
 def post_action(root: str) -> Figures:

@@ -173,7 +173,7 @@ def test_unexpected_exception_is_500_with_request_id(api, world, monkeypatch, ca
     def broken(*args, **kwargs):
         raise RuntimeError('secret detail: password=hunter2')
 
-    monkeypatch.setattr(records, 'get_visible', broken)
+    monkeypatch.setattr(records, 'get_visible_with_jobs', broken)
     with caplog.at_level(logging.ERROR):
         answer = api.get(task_url['href'], accept='application/xml', status=500)
     assert answer.codes == ['500-INTERNAL-SERVER-ERROR']

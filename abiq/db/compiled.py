@@ -73,6 +73,12 @@ class Compiled:
         plan, cursor = self._run(values)
         return [plan.instance(row) for row in cursor.fetchall()]
 
+    def joined(self, **values: Any) -> list[dict[Any, Any]]:
+        """Run a select of several models (outer joins included); return, per
+        row, each model's instance (None where an outer join found nothing)."""
+        plan, cursor = self._run(values)
+        return [plan.instances(row) for row in cursor.fetchall()]
+
     def scalar(self, **values: Any) -> Any:
         """Run the select; return the first column of its first row (or None)."""
         row = self._run(values)[1].fetchone()
@@ -200,9 +206,7 @@ class _Plan:
             if isinstance(field, peewee.ForeignKeyField)
         }
 
-    def instance(self, row: Any) -> Any:
-        """Build the row's model instance; a joined model's columns become the
-        related instance (``token.user``), so reading it needs no query."""
+    def _data(self, row: Any) -> dict[Any, dict[str, Any]]:
         if self.columns is None:
             raise ValueError('this query selects expressions, not model rows')
         data = {
@@ -212,15 +216,34 @@ class _Plan:
             value = row[index]
             if value is not None:
                 data[self.columns[index][0]][name] = convert(value)
-        # NOTE: straight into the instance's data, as peewee's own cursor
-        # wrapper does, without its per-row column bookkeeping.
-        obj = self.model(__no_default__=1)
-        obj.__data__ = data.pop(self.model)
+        return data
+
+    def instance(self, row: Any) -> Any:
+        """Build the row's model instance; a joined model's columns become the
+        related instance (``token.user``), so reading it needs no query."""
+        data = self._data(row)
+        obj = _made(self.model, data.pop(self.model))
         for other, values in data.items():
-            related = other(__no_default__=1)
-            related.__data__ = values
-            obj.__rel__[self.relations[other]] = related
+            obj.__rel__[self.relations[other]] = _made(other, values)
         return obj
+
+    def instances(self, row: Any) -> dict[Any, Any]:
+        """Build each model's instance of the row (None for a joined model
+        whose columns are all NULL: an outer join that found nothing)."""
+        return {
+            owner: None
+            if owner is not self.model and all(v is None for v in values.values())
+            else _made(owner, values)
+            for owner, values in self._data(row).items()
+        }
+
+
+def _made(model: Any, data: dict[str, Any]) -> Any:
+    # NOTE: straight into the instance's data, as peewee's own cursor wrapper
+    # does, without its per-row column bookkeeping.
+    obj = model(__no_default__=1)
+    obj.__data__ = data
+    return obj
 
 
 def _converter(field: peewee.Field) -> Any:

@@ -34,9 +34,16 @@ __all__ = [
 RETRY_AFTER_SECONDS = 1
 
 
-def send_task(resource: Resource, req, resp, task: Task, status: int = 200) -> None:
-    """Send a task with the headers its state calls for (API.md §8 Polling)."""
-    jobs = records.jobs_of([task])[task.id]
+def send_task(
+    resource: Resource, req, resp, task: Task, status: int = 200, jobs=None
+) -> None:
+    """Send a task with the headers its state calls for (API.md §8 Polling).
+
+    Args:
+        jobs: the task's jobs when already read (else they are read here).
+    """
+    if jobs is None:
+        jobs = records.jobs_of([task])[task.id]
     accepted = resource.accepted(req).as_name('task')
     urls = resource.urls(req)
     doc = render_task(task, jobs, urls, resource.caller(req), accepted.version)
@@ -49,9 +56,9 @@ def send_task(resource: Resource, req, resp, task: Task, status: int = 200) -> N
         resp.set_header('Expires', http_date(task.expires_at))
 
 
-def answer_task(resource: Resource, req, resp, task: Task) -> None:
+def answer_task(resource: Resource, req, resp, task: Task, jobs=None) -> None:
     """Answer as a GET of the task does: 303 to the result once finished."""
-    send_task(resource, req, resp, task)
+    send_task(resource, req, resp, task, jobs=jobs)
     result = result_href(task, resource.urls(req))
     if result:
         resp.status = falcon.HTTP_303

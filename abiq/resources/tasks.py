@@ -162,16 +162,17 @@ class Item(Resource):
         revision = finished.answer(key, caller, resp)
         active = False
         if revision is None:
-            task = records.get_visible(caller, task_id)
-            answer_task(self, req, resp, task)
+            task, jobs = records.get_visible_with_jobs(caller, task_id)
+            answer_task(self, req, resp, task, jobs)
             finished.keep(key, task, resp, epoch)
             revision, active = task.revision, task.status in ACTIVE
         unchanged = self._not_modified(req, resp)
         wait = wait_seconds(self, req, resp)
         if wait and (unchanged or (active and not req.if_none_match)):
             self.services.waiter.wait(wait, lambda: _revision(task_id) != revision)
-            task = records.get_visible(caller, task_id)
-            answer_task(self, req, resp, task)
+            answer_task(
+                self, req, resp, *records.get_visible_with_jobs(caller, task_id)
+            )
             unchanged = self._not_modified(req, resp)
         if unchanged:
             resp.status = falcon.HTTP_304
