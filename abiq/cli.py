@@ -1,4 +1,4 @@
-"""The ``abiq`` command: init, serve (worker and purge come with the engine)."""
+"""The ``abiq`` command: init, serve, worker, migrate, purge, and ``client``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 
+from abiq.client import cli as client_cli
 from abiq.config import Config
 from abiq.config import ConfigError
 from abiq.db import bind
@@ -228,12 +229,16 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
     purge = commands.add_parser('purge', help='delete expired tasks')
     purge.set_defaults(handler=cmd_purge)
+    client_cli.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``abiq`` command line."""
     args = _parser().parse_args(argv)
+    if args.command == 'client':
+        # NOTE: a client of a server anywhere: no server settings apply
+        return client_cli.run(args)
     try:
         config = Config.from_env()
     except ConfigError as ex:

@@ -1,0 +1,91 @@
+"""A real ``abiq serve`` on loopback with the demo data, for tests that run
+commands against it (the command-line client, the tutorial)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.engine_support import eventually
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server: its root URL and the environment it runs with."""
+
+    root: str
+    env: dict[str, str]
+    cwd: Path
+
+    def abiq(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """Run an ``abiq`` command (plain pipes, no terminal)."""
+        return subprocess.run(
+            [sys.executable, '-m', 'abiq.cli', *args],
+            env={**self.env, **env},
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def demo_server(workdir: Path, **settings: str) -> Iterator[Served]:
+    """Run ``abiq init --demo`` and ``abiq serve`` (2 workers) in ``workdir``."""
+    env = dict(
+        os.environ,
+        ABIQ_DATABASE_URL=f'sqlite:///{workdir}/demo.db',
+        ABIQ_ADMIN_PASSWORD='admin-secret',
+        ABIQ_SIM_LATENCY='0.05',
+        **settings,
+    )
+    init = subprocess.run(
+        [sys.executable, '-m', 'abiq.cli', 'init', '--demo'],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port)],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    root = f'http://127.0.0.1:{port}/api/'
+    try:
+        eventually(lambda: _answers(root), timeout=60)
+        yield Served(root, env, workdir)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _answers(root: str) -> bool:
+    token = base64.b64encode(b'demo:demo').decode()
+    request = urllib.request.Request(root, headers={'Authorization': f'Basic {token}'})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
