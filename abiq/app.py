@@ -10,6 +10,7 @@ import falcon
 
 from abiq.auth import Authenticator
 from abiq.config import Config
+from abiq.converters import IdConverter
 from abiq.db import bind
 from abiq.db import open_database
 from abiq.domain.actions import VAPP_ACTIONS
@@ -23,6 +24,7 @@ from abiq.middleware import ApiMiddleware
 from abiq.representation import Codec
 from abiq.resources import enterprises
 from abiq.resources import health
+from abiq.resources import openapi
 from abiq.resources import root
 from abiq.resources import schemas
 from abiq.resources import task_actions
@@ -34,6 +36,7 @@ from abiq.resources import virtualappliances
 from abiq.resources import virtualmachines
 from abiq.resources.base import Services
 from abiq.tasks.catalog import build_engine
+from abiq.xmlcodec import xml_text
 
 __all__ = ['AbiqApp', 'create_app']
 
@@ -41,9 +44,11 @@ log = logging.getLogger('abiq')
 
 
 class AbiqApp(falcon.App):
-    """The Falcon app, keeping a handle on the services it was built with."""
+    """The Falcon app, keeping a handle on the services it was built with
+    and on its routes (URI template, resource), as added."""
 
     services: Services
+    routes: list[tuple[str, Any]]
 
 
 def create_app(config: Config | None = None, *, bind_database: bool = True) -> AbiqApp:
@@ -70,7 +75,9 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     )
     app = AbiqApp(middleware=[ApiMiddleware(services)])
     app.services = services
+    app.routes = []
     app.req_options.strip_url_path_trailing_slash = False
+    app.router_options.converters['id'] = IdConverter
     _add_routes(app, services, config.prefix)
     handler = _ErrorHandler(services)
     app.add_error_handler(Exception, handler.unexpected)
@@ -79,12 +86,13 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     return app
 
 
-def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
+def _add_routes(app: AbiqApp, services: Services, prefix: str) -> None:
     for path, resource in (
         ('/', root.Root(services)),
         ('', root.Root(services)),
         ('/schemas/v{version:int}/{name}.json', schemas.JsonSchema(services)),
         ('/xsd/v{version:int}/{name}.xsd', schemas.XmlSchema(services)),
+        ('/openapi.json', openapi.OpenApi(services, app.routes)),
         ('/health', health.Health(services)),
         ('/tasks', tasks.Collection(services)),
         ('/tasks/{task_id}', tasks.Item(services)),
@@ -92,58 +100,59 @@ def _add_routes(app: falcon.App, services: Services, prefix: str) -> None:
         ('/tasks/{task_id}/retry', task_actions.Retry(services)),
         ('/diagnostics', task_actions.Diagnostics(services)),
         ('/enterprises', enterprises.Collection(services)),
-        ('/enterprises/{enterprise_id:int}', enterprises.Item(services)),
-        ('/enterprises/{enterprise_id:int}/users', users.Collection(services)),
+        ('/enterprises/{enterprise_id:id}', enterprises.Item(services)),
+        ('/enterprises/{enterprise_id:id}/users', users.Collection(services)),
         (
-            '/enterprises/{enterprise_id:int}/tasks',
+            '/enterprises/{enterprise_id:id}/tasks',
             tasks.EntityTasks(services, 'enterprise'),
         ),
         ('/templates', templates.Collection(services)),
-        ('/templates/{template_id:int}', templates.Item(services)),
+        ('/templates/{template_id:id}', templates.Item(services)),
         ('/virtualappliances', virtualappliances.Collection(services, False)),
         (
-            '/enterprises/{enterprise_id:int}/virtualappliances',
+            '/enterprises/{enterprise_id:id}/virtualappliances',
             virtualappliances.Collection(services, True),
         ),
-        ('/virtualappliances/{vapp_id:int}', virtualappliances.Item(services)),
+        ('/virtualappliances/{vapp_id:id}', virtualappliances.Item(services)),
         (
-            '/virtualappliances/{vapp_id:int}/virtualmachines',
+            '/virtualappliances/{vapp_id:id}/virtualmachines',
             virtualmachines.Collection(services),
         ),
         (
-            '/virtualappliances/{vapp_id:int}/tasks',
+            '/virtualappliances/{vapp_id:id}/tasks',
             tasks.EntityTasks(services, 'virtualappliance'),
         ),
-        ('/virtualmachines/{vm_id:int}', virtualmachines.Item(services)),
+        ('/virtualmachines/{vm_id:id}', virtualmachines.Item(services)),
         (
-            '/virtualmachines/{vm_id:int}/tasks',
+            '/virtualmachines/{vm_id:id}/tasks',
             tasks.EntityTasks(services, 'virtualmachine'),
         ),
-        ('/users/{user_id:int}', users.Item(services)),
-        ('/users/{user_id:int}/tokens', tokens.Collection(services)),
-        ('/tokens/{token_id:int}', tokens.Item(services)),
+        ('/users/{user_id:id}', users.Item(services)),
+        ('/users/{user_id:id}/tokens', tokens.Collection(services)),
+        ('/tokens/{token_id:id}', tokens.Item(services)),
     ):
         _add_route(app, prefix + path, resource)
     for rel in VAPP_ACTIONS:
         _add_route(
             app,
-            f'{prefix}/virtualappliances/{{vapp_id:int}}/{rel}',
+            f'{prefix}/virtualappliances/{{vapp_id:id}}/{rel}',
             virtualappliances.Action(services, rel),
         )
     for rel in VM_ACTIONS:
         _add_route(
             app,
-            f'{prefix}/virtualmachines/{{vm_id:int}}/{rel}',
+            f'{prefix}/virtualmachines/{{vm_id:id}}/{rel}',
             virtualmachines.Action(services, rel),
         )
 
 
-def _add_route(app: falcon.App, path: str, resource: Any) -> None:
+def _add_route(app: AbiqApp, path: str, resource: Any) -> None:
     # NOTE: every readable resource answers HEAD (RFC 9110 9.3.2) as it
     # answers GET, headers included; falcon drops the body.
     if hasattr(resource, 'on_get') and not hasattr(resource, 'on_head'):
         resource.on_head = resource.on_get
     app.add_route(path, resource)
+    app.routes.append((path, resource))
 
 
 class _ErrorHandler:
@@ -186,10 +195,13 @@ class _ErrorHandler:
         accepted = codec.negotiator.error_format(req.accept)
         base = getattr(req.context, 'base', None) or base_url(req, self.services.config)
         urls = Urls(base, codec.negotiator.vendor, accepted)
+        # NOTE: a message may quote the request (a header, a value); what XML
+        # cannot carry is escaped, so an error document can always be written.
         doc = {
             'links': [],
             'collection': [
-                {'code': item.code, 'message': item.message} for item in error.errors
+                {'code': item.code, 'message': xml_text(item.message)}
+                for item in error.errors
             ],
         }
         resp.status = error.status

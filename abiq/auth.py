@@ -157,7 +157,9 @@ class Authenticator:
         entry = self._recall(key)
         if entry is not None:
             return entry.caller
-        user = _USER_BY_NAME.first(name=name)
+        # NOTE: no user name holds U+0000 (user.json), and PostgreSQL fails a
+        # query given one.
+        user = _USER_BY_NAME.first(name=name) if '\x00' not in name else None
         # NOTE: verify even for unknown names, so timing does not tell
         # whether a user exists.
         stored = user.password_hash if user else _DUMMY_HASH

@@ -33,6 +33,15 @@ _PROCESS = secrets.token_hex(8)
 _REQUESTS = itertools.count(1)
 
 
+def _holds_nul(req: falcon.Request) -> bool:
+    """Tell whether the path, query or a header carries U+0000."""
+    env = req.env
+    if '\x00' in req.path or '%00' in env.get('QUERY_STRING', ''):
+        return True
+    # NOTE: every text of the environ, headers included; none may hold it.
+    return any('\x00' in value for value in env.values() if type(value) is str)
+
+
 def _connect() -> None:
     # NOTE: each server thread keeps its SQLite connection open between
     # requests (opening one costs more than the query); PostgreSQL ones go
@@ -60,10 +69,18 @@ class ApiMiddleware:
         self.negotiator = services.codec.negotiator
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Note the request's identity and base URL."""
+        """Note the request's identity and base URL; refuse U+0000."""
         req.context.request_id = f'{_PROCESS}{next(_REQUESTS):08x}'
         req.context.base = base_url(req, self.services.config)
         req.context.caller = None
+        # NOTE: no id, name, search or key holds U+0000, and PostgreSQL fails
+        # any query given one (RFC 9110 calls it invalid in a field value).
+        if _holds_nul(req):
+            raise ApiError.one(
+                400,
+                '400-BAD-REQUEST',
+                'U+0000 is not allowed in the path, the query or a header',
+            )
 
     def process_resource(
         self,

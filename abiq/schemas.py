@@ -8,6 +8,7 @@ serializer, the XML parser and the generated XSDs, so the two formats cannot dri
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ import referencing
 from referencing.jsonschema import DRAFT202012
 
 __all__ = ['SchemaStore', 'Violation']
+
+# The pointer of a link object: an item of a "links" array.
+_LINK = re.compile(r'/links/[0-9]+$')
 
 # NOTE: files are registered under their file URI so relative "$ref"s such as
 # "common.json#/$defs/links" resolve here exactly as they do for a client that
@@ -105,12 +109,15 @@ class SchemaStore:
         """Return what is wrong with a request body.
 
         A body may leave out any field (read-only ones, and on PUT the ones it
-        does not change); each resource says which fields creation needs.
+        does not change); each resource says which fields creation needs. A
+        link is the exception: it is ``rel`` and ``href`` or nothing, in a
+        body as in an answer (the XSD requires both attributes too).
         """
         return [
             violation
             for violation in self.violations(doc, name, version)
             if not violation.message.endswith('is a required property')
+            or _LINK.search(violation.pointer)
         ]
 
 

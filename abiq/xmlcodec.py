@@ -7,6 +7,7 @@ the same fields.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
@@ -15,7 +16,19 @@ from abiq.xmlmap import Array
 from abiq.xmlmap import Element
 from abiq.xmlmap import Scalar
 
-__all__ = ['XmlSyntaxError', 'dumps', 'from_tree', 'parse', 'to_tree']
+__all__ = [
+    'XmlSyntaxError',
+    'dumps',
+    'from_tree',
+    'not_xml_characters',
+    'parse',
+    'to_tree',
+    'xml_text',
+]
+
+# XML 1.0 (section 2.2, Char) cannot carry any other character, not even
+# as a character reference: U+0000, most C0 controls, U+FFFE, U+FFFF.
+_NOT_XML_CHAR = re.compile('[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 
 # APPSEC: no DTD loading, no entity expansion, no network, no huge trees. A
 # document with a DOCTYPE is refused outright: abiq never needs one, and
@@ -48,6 +61,30 @@ def parse(data: bytes) -> etree._Element:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XmlSyntaxError('XML documents with a DOCTYPE are not accepted')
     return tree.getroot()
+
+
+def not_xml_characters(value: Any, pointer: str = '') -> list[tuple[str, str]]:
+    """Return (JSON pointer, character) for every string of a decoded JSON
+    document holding a character that XML cannot carry."""
+    if isinstance(value, str):
+        found = _NOT_XML_CHAR.search(value)
+        return [(pointer or '/', found.group())] if found else []
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    problems = []
+    for key, item in items:
+        escaped = str(key).replace('~', '~0').replace('/', '~1')
+        problems += not_xml_characters(item, f'{pointer}/{escaped}')
+    return problems
+
+
+def xml_text(text: str) -> str:
+    """Return text with each character XML cannot carry written ``\\uXXXX``."""
+    return _NOT_XML_CHAR.sub(lambda found: f'\\u{ord(found.group()):04x}', text)
 
 
 def dumps(doc: dict[str, Any], plan: Element) -> bytes:

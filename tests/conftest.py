@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -61,15 +64,25 @@ def pg_database(worker_id: str):
     admin_db.close()
 
 
+@contextmanager
+def sqlite_database(folder: Path) -> Iterator[str]:
+    """A new SQLite database in ``folder``, with the schema, bound to the
+    models; yields its URL."""
+    url = f'sqlite:///{folder}/abiq.db'
+    db = open_database(url)
+    bind(db)
+    create_schema()
+    try:
+        yield url
+    finally:
+        db.close()
+
+
 @pytest.fixture(params=['sqlite', 'postgresql'])
 def database_url(request, tmp_path) -> str:
     if request.param == 'sqlite':
-        url = f'sqlite:///{tmp_path}/abiq.db'
-        db = open_database(url)
-        bind(db)
-        create_schema()
-        yield url
-        db.close()
+        with sqlite_database(tmp_path) as url:
+            yield url
         return
     url, db = request.getfixturevalue('pg_database')
     bind(db)

@@ -129,8 +129,9 @@ class Api:
         content_type = resp.headers.get('Content-Type', '')
         match = VENDOR_TYPE.match(content_type)
         if not match:
+            # NOTE: any other vendor's type (the OpenAPI document's) is not ours
             assert resp.status_int in (204, 304) or not content_type.startswith(
-                'application/vnd'
+                'application/vnd.abiq.'
             ), content_type
             return Answer(resp.status_int, resp.headers, resp.body, None, None)
         name, fmt, version = match['name'], match['fmt'], int(match['v'])

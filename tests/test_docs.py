@@ -19,13 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / 'docs'
 CODE = re.compile(r"'((?:[A-Z]+|[0-9]{3})-[A-Z0-9-]+)'")
 NOT_CODES = {'UTF-8'}
-# API.md section 3: the relations in use, each documented.
+# API.md section 3: the relations in use, each documented (and service-desc,
+# the root's link to the OpenAPI document).
 RELS = (
     'self edit parent first previous next last describedby create tasks cancel '
     'retry result target user users currentuser enterprise enterprises tokens '
     'templates template virtualappliances virtualappliance virtualmachines '
     'virtualmachine deploy undeploy poweron poweroff reset diagnostics pending '
-    'running finished failed cancelled'
+    'running finished failed cancelled service-desc'
 ).split()
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from abiq.representation import Codec
     from abiq.tasks.engine import Engine
 
-__all__ = ['Resource', 'Services']
+__all__ = ['Body', 'Resource', 'Services']
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,24 @@ class Services:
     finished: FinishedTasks
 
 
+@dataclass(frozen=True)
+class Body:
+    """The request body a method reads.
+
+    Args:
+        name: its media type name (``application/json`` is read as it).
+        required: the fields the operation needs (``/{field}: is required``).
+    """
+
+    name: str
+    required: tuple[str, ...] = ()
+
+
 class Resource:
     """Base of every resource.
+
+    What a resource declares here drives the request handling and, read by
+    :mod:`abiq.openapi`, the OpenAPI document: one declaration, not two.
 
     Class attributes:
         answers: HTTP method -> media type name of the answer (negotiated
@@ -52,12 +68,27 @@ class Resource:
         auth: whether the caller must authenticate.
         changes_accounts: whether its unsafe methods change users or
             tokens (the remembered credentials are then forgotten).
+        reads: HTTP method -> the body it reads (:meth:`read`).
+        paging: the sort and search fields of a collection's GET (:meth:`page`).
+        filters: query parameters a GET reads besides paging -> JSON Schema.
+        statuses: HTTP method -> the statuses it answers when it succeeds
+            (200 when not listed).
+        request_headers: HTTP method -> the optional request headers it
+            reads (``Prefer``, ``If-None-Match``).
+        other_answers: HTTP method -> (content type, JSON Schema) of an
+            answer that is not one of our media types (health, schemas).
     """
 
     answers: dict[str, str] = {}
     any_name: frozenset[str] = frozenset()
     auth = True
     changes_accounts = False
+    reads: dict[str, Body] = {}
+    paging: CollectionSpec | None = None
+    filters: dict[str, dict[str, Any]] = {}
+    statuses: dict[str, tuple[int, ...]] = {}
+    request_headers: dict[str, tuple[str, ...]] = {}
+    other_answers: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -101,6 +132,15 @@ class Resource:
         if not caller.sees_enterprise(enterprise_id):
             raise not_found(code)
 
+    def read(self, req: falcon.Request) -> dict[str, Any]:
+        """Return the valid body of a request, as :attr:`reads` describes it.
+
+        Raises:
+            ApiError: 413, 415 or 400 (see :meth:`abiq.representation.Codec.read`).
+        """
+        body = self.reads[req.method]
+        return self.codec.read(req, (body.name,), required=body.required)[1]
+
     # -- answers -------------------------------------------------------
 
     def send(
@@ -116,15 +156,12 @@ class Resource:
             accepted = accepted.as_name(name)
         self.codec.send(resp, doc, accepted, self.urls(req))
 
-    def page(
-        self,
-        req: falcon.Request,
-        select: Any,
-        spec: CollectionSpec,
-        count: Any = None,
-    ) -> Page:
-        """Run a collection query for the request's paging parameters
-        (``count``: see :meth:`abiq.paging.Page.fetch`)."""
+    def page(self, req: falcon.Request, select: Any, count: Any = None) -> Page:
+        """Run a collection query for the request's paging parameters, as
+        :attr:`paging` describes them (``count``: see
+        :meth:`abiq.paging.Page.fetch`)."""
+        spec = self.paging
+        assert spec is not None, f'{type(self).__name__} declares no paging'
         params = PageParams.parse(req.query_string, spec, self.config.max_page)
         return Page.fetch(select, params, spec, count)
 

@@ -13,6 +13,7 @@ from abiq.errors import conflict
 from abiq.errors import not_found
 from abiq.links import Urls
 from abiq.paging import CollectionSpec
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
 __all__ = ['Collection', 'Item', 'render_enterprise']
@@ -52,6 +53,9 @@ class Collection(Resource):
     """Every enterprise (admins), or the caller's own (users and viewers)."""
 
     answers = {'GET': 'enterprises', 'POST': 'enterprise'}
+    reads = {'POST': Body('enterprise', ('name',))}
+    statuses = {'POST': (201,)}
+    paging = ENTERPRISES
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List enterprises, paged."""
@@ -59,7 +63,7 @@ class Collection(Resource):
         select = Enterprise.select()
         if not caller.is_admin:
             select = select.where(Enterprise.id == caller.enterprise_id)
-        page = self.page(req, select, ENTERPRISES)
+        page = self.page(req, select)
         items = [render_enterprise(row, urls, caller.is_admin) for row in page.items]
         extra = []
         if caller.is_admin:
@@ -69,7 +73,7 @@ class Collection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an enterprise: 201 and its location."""
         self.require_admin(req)
-        _, doc = self.codec.read(req, ('enterprise',), required=('name',))
+        doc = self.read(req)
         try:
             enterprise = Enterprise.create(name=doc['name'])
         except peewee.IntegrityError as ex:
@@ -86,6 +90,8 @@ class Item(Resource):
     changes_accounts = True
 
     answers = {'GET': 'enterprise', 'PUT': 'enterprise'}
+    reads = {'PUT': Body('enterprise')}
+    statuses = {'DELETE': (204,)}
 
     def _get(self, req: falcon.Request, enterprise_id: int) -> Enterprise:
         caller = self.caller(req)
@@ -104,7 +110,7 @@ class Item(Resource):
         """Rename the enterprise (admins)."""
         enterprise = self._get(req, enterprise_id)
         self.require_admin(req)
-        _, doc = self.codec.read(req, ('enterprise',))
+        doc = self.read(req)
         if 'name' in doc:
             enterprise.name = doc['name']
             try:

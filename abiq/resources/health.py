@@ -23,6 +23,29 @@ __all__ = ['Health']
 
 # A worker that has not beaten for this long is reported as "warn".
 STALE_AFTER = 30.0
+HEALTH_TYPE = 'application/health+json'
+_STATUS = {'type': 'string', 'enum': ['pass', 'warn', 'fail']}
+# The shape of the answer, for the OpenAPI document (not one of our media
+# types, so it has no schema file).
+HEALTH_SCHEMA = {
+    'type': 'object',
+    'required': ['status', 'version', 'checks'],
+    'properties': {
+        'status': _STATUS,
+        'version': {'type': 'string'},
+        'checks': {
+            'type': 'object',
+            'additionalProperties': {
+                'type': 'array',
+                'items': {
+                    'type': 'object',
+                    'required': ['status'],
+                    'properties': {'status': _STATUS},
+                },
+            },
+        },
+    },
+}
 
 
 class Health(Resource):
@@ -30,6 +53,8 @@ class Health(Resource):
 
     auth = False
     uses_database = False  # it reports on the database rather than needing it
+    statuses = {'GET': (200, 503)}
+    other_answers = {'GET': (HEALTH_TYPE, HEALTH_SCHEMA)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer 200 when the database answers, else 503."""
@@ -82,5 +107,5 @@ class Health(Resource):
     def _answer(resp: falcon.Response, status: int, body: dict) -> None:
         resp.status = status
         resp.data = orjson.dumps(body)
-        resp.content_type = 'application/health+json'
+        resp.content_type = HEALTH_TYPE
         resp.cache_control = ('no-store',)

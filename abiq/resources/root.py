@@ -5,6 +5,7 @@ from __future__ import annotations
 import falcon
 
 from abiq import __version__
+from abiq.openapi import MEDIA_TYPE as OPENAPI_TYPE
 from abiq.representation import VERSIONS
 from abiq.representations.tasks import FILTER_RELS
 from abiq.resources.base import Resource
@@ -30,6 +31,13 @@ class Root(Resource):
             urls.link('templates', urls.url('templates'), 'templates'),
             urls.link('currentuser', urls.user(user.id), 'user', user.name),
             urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'),
+            # NOTE: RFC 8631; not one of our media types, so its type is the
+            # OpenAPI one whatever the format of this answer.
+            {
+                'rel': 'service-desc',
+                'href': urls.url('openapi.json'),
+                'type': OPENAPI_TYPE,
+            },
         ]
         links += [
             urls.link(rel, urls.tasks([('status', rel)]), 'tasks')

@@ -13,11 +13,15 @@ from abiq.resources.base import Resource
 
 __all__ = ['JsonSchema', 'XmlSchema']
 
+JSON_SCHEMA_TYPE = 'application/schema+json'
+XSD_TYPE = 'application/xml'
+
 
 class JsonSchema(Resource):
     """``schemas/v{N}/{name}.json``."""
 
     auth = False
+    other_answers = {'GET': (JSON_SCHEMA_TYPE, {'type': 'object'})}
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, version: int, name: str
@@ -26,7 +30,7 @@ class JsonSchema(Resource):
         if not self.codec.schemas.has(name, version):
             raise not_found()
         resp.data = self.codec.schemas.raw(name, version)
-        resp.content_type = 'application/schema+json'
+        resp.content_type = JSON_SCHEMA_TYPE
         resp.cache_control = ('public', 'max-age=3600')
 
 
@@ -34,6 +38,7 @@ class XmlSchema(Resource):
     """``xsd/v{N}/{name}.xsd``."""
 
     auth = False
+    other_answers = {'GET': (XSD_TYPE, None)}
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, version: int, name: str
@@ -43,5 +48,5 @@ class XmlSchema(Resource):
         if (name, version) not in self.codec.xsds or not path.is_file():
             raise not_found()
         resp.data = path.read_bytes()
-        resp.content_type = 'application/xml'
+        resp.content_type = XSD_TYPE
         resp.cache_control = ('public', 'max-age=3600')

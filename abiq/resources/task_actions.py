@@ -6,6 +6,7 @@ import falcon
 
 from abiq.db.models import Task
 from abiq.errors import bad_request
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_answers import answer_started
 from abiq.resources.task_answers import send_task
@@ -35,6 +36,7 @@ class Cancel(Resource):
 
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
+    statuses = {'POST': (200, 202)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Cancel the task."""
@@ -46,6 +48,8 @@ class Retry(Resource):
 
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
+    statuses = {'POST': (200, 202, 303)}
+    request_headers = {'POST': ('Prefer',)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Retry the task."""
@@ -57,11 +61,15 @@ class Diagnostics(Resource):
 
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
+    reads = {'POST': Body('sleep', ('jobs',))}
+    # NOTE: a SLEEP task has no result, so it never answers 303.
+    statuses = {'POST': (200, 202)}
+    request_headers = {'POST': ('Prefer',)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Start a SLEEP task from a ``sleep`` document: 202."""
         caller = self.require_admin(req)
-        _, doc = self.codec.read(req, ('sleep',), required=('jobs',))
+        doc = self.read(req)
         if doc.get('failJob', 0) > doc['jobs']:
             raise bad_request('400-BAD-REQUEST', '/failJob: must not exceed jobs')
         doc.pop('links', None)

@@ -13,6 +13,7 @@ from abiq.errors import forbidden
 from abiq.errors import not_found
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_actions import cancel_task
 from abiq.resources.task_actions import retry_task
@@ -20,6 +21,7 @@ from abiq.resources.task_answers import answer_task
 from abiq.resources.task_answers import send_task
 from abiq.resources.task_answers import wait_seconds
 from abiq.statuses import ACTIVE
+from abiq.statuses import STATUSES
 from abiq.targets import KINDS
 from abiq.targets import resolve
 from abiq.tasks import records
@@ -32,6 +34,16 @@ class _TaskList(Resource):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
 
     answers = {'GET': 'tasks'}
+    paging = records.TASKS
+    # NOTE: a status may also be an alias (docs/tasks.rst); the canonical
+    # names are what a client is shown.
+    filters = {
+        'status': {
+            'type': 'array',
+            'items': {'type': 'string', 'enum': list(STATUSES)},
+        },
+        'type': {'type': 'string'},
+    }
 
     def list_tasks(
         self, req, resp, select, href_for, extra: list[dict], scope=None
@@ -56,7 +68,7 @@ class _TaskList(Resource):
             def count() -> int:
                 return count_tasks(enterprise_id, statuses, now)
 
-        page = self.page(req, select, records.TASKS, count)
+        page = self.page(req, select, count)
         jobs = records.jobs_of(list(page.items))
         urls, caller = self.urls(req), self.caller(req)
         version = self.accepted(req).version
@@ -74,6 +86,8 @@ class Collection(_TaskList):
     """Every task the caller may see; POST creates an external task."""
 
     answers = {'GET': 'tasks', 'POST': 'task'}
+    reads = {'POST': Body('task', ('type',))}
+    statuses = {'POST': (201,)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List tasks, paged, filtered by ``status`` and ``type``."""
@@ -88,7 +102,7 @@ class Collection(_TaskList):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""
         caller = self.require_writer(req)
-        _, doc = self.codec.read(req, ('task',), required=('type',))
+        doc = self.read(req)
         enterprise_id, target = caller.enterprise_id, None
         for link in doc.get('links', []):
             if link['rel'] == 'target':
@@ -149,6 +163,9 @@ class Item(Resource):
 
     answers = {'GET': 'task', 'PUT': 'task', 'DELETE': 'task', 'PATCH': 'task'}
     any_name = frozenset({'PUT', 'DELETE', 'PATCH'})
+    reads = {'PUT': Body('task')}
+    statuses = {'GET': (200, 303, 304), 'DELETE': (200, 202), 'PATCH': (200, 202, 303)}
+    request_headers = {'GET': ('Prefer', 'If-None-Match'), 'PATCH': ('Prefer',)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Answer the task: 200, or 303 to its result once finished.
@@ -192,7 +209,7 @@ class Item(Resource):
             raise forbidden(
                 'Only the creator of an external task or an admin may update it'
             )
-        _, doc = self.codec.read(req, ('task',))
+        doc = self.read(req)
         task = records.update_external(task, doc, self.config.task_retention)
         self.services.engine.announce()
         send_task(self, req, resp, task)

@@ -11,6 +11,7 @@ from abiq.errors import conflict
 from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_template
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
 __all__ = ['Collection', 'Item']
@@ -32,11 +33,14 @@ class Collection(Resource):
     """Every template; administrators create them here."""
 
     answers = {'GET': 'templates', 'POST': 'template'}
+    reads = {'POST': Body('template', ('name',))}
+    statuses = {'POST': (201,)}
+    paging = TEMPLATES
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List templates, paged."""
         urls, caller = self.urls(req), self.caller(req)
-        page = self.page(req, Template.select(), TEMPLATES)
+        page = self.page(req, Template.select())
         items = [render_template(row, urls, caller) for row in page.items]
 
         def href_for(query):
@@ -50,7 +54,7 @@ class Collection(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create a template (administrators): 201."""
         self.require_admin(req)
-        _, doc = self.codec.read(req, ('template',), required=('name',))
+        doc = self.read(req)
         fields = {field: doc[field] for field in FIELDS if field in doc}
         try:
             template = Template.create(**fields)
@@ -67,6 +71,8 @@ class Item(Resource):
     """One template."""
 
     answers = {'GET': 'template', 'PUT': 'template'}
+    reads = {'PUT': Body('template')}
+    statuses = {'DELETE': (204,)}
 
     @staticmethod
     def _get(template_id: int) -> Template:
@@ -86,7 +92,7 @@ class Item(Resource):
         """Change the template (administrators); existing machines keep theirs."""
         template = self._get(template_id)
         self.require_admin(req)
-        _, doc = self.codec.read(req, ('template',))
+        doc = self.read(req)
         for field in FIELDS:
             if field in doc:
                 setattr(template, field, doc[field])

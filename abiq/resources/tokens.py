@@ -17,6 +17,7 @@ from abiq.links import Urls
 from abiq.paging import CollectionSpec
 from abiq.passwords import hash_secret
 from abiq.passwords import new_secret
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.timestamps import parse_rfc3339
 from abiq.timestamps import rfc3339
@@ -62,12 +63,15 @@ class Collection(Resource):
     """A user's tokens; the user POSTs here to create one."""
 
     answers = {'GET': 'tokens', 'POST': 'token'}
+    reads = {'POST': Body('token', ('name',))}
+    statuses = {'POST': (201,)}
+    paging = TOKENS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
         """List the user's tokens (never their secrets)."""
         caller, urls = self.caller(req), self.urls(req)
         user = _owner(caller, User.get_or_none(User.id == user_id))
-        page = self.page(req, Token.select().where(Token.user == user.id), TOKENS)
+        page = self.page(req, Token.select().where(Token.user == user.id))
         items = [render_token(token, urls) for token in page.items]
 
         def href_for(query: list[tuple[str, Any]]) -> str:
@@ -84,10 +88,17 @@ class Collection(Resource):
         user = _owner(caller, User.get_or_none(User.id == user_id))
         if user.id != caller.user.id:
             raise forbidden('Tokens can only be created by their own user')
-        _, doc = self.codec.read(req, ('token',), required=('name',))
+        doc = self.read(req)
         expires_at = None
         if doc.get('expiresAt'):
-            expires_at = parse_rfc3339(doc['expiresAt'])
+            try:
+                expires_at = parse_rfc3339(doc['expiresAt'])
+            except ValueError as ex:
+                # NOTE: the schema's pattern admits a 13th month or a 75th day.
+                raise bad_request(
+                    '400-BAD-REQUEST',
+                    f'/expiresAt: {doc["expiresAt"]!r} is not a date and time',
+                ) from ex
             if expires_at <= utcnow():
                 raise bad_request(
                     '400-BAD-REQUEST', '/expiresAt: must be in the future'
@@ -111,6 +122,7 @@ class Item(Resource):
     changes_accounts = True
 
     answers = {'GET': 'token'}
+    statuses = {'DELETE': (204,)}
 
     def _get(self, req: falcon.Request, token_id: int) -> Token:
         token = Token.get_or_none(Token.id == token_id)

@@ -16,6 +16,7 @@ from abiq.errors import not_found
 from abiq.links import Urls
 from abiq.paging import CollectionSpec
 from abiq.passwords import hash_password
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
 __all__ = ['Collection', 'Item', 'render_user']
@@ -59,6 +60,9 @@ class Collection(Resource):
     """The users of one enterprise; admins create users here."""
 
     answers = {'GET': 'users', 'POST': 'user'}
+    reads = {'POST': Body('user', ('name', 'role', 'password'))}
+    statuses = {'POST': (201,)}
+    paging = USERS
 
     def _enterprise(self, req: falcon.Request, enterprise_id: int) -> Enterprise:
         enterprise = Enterprise.get_or_none(Enterprise.id == enterprise_id)
@@ -70,9 +74,7 @@ class Collection(Resource):
         """List the enterprise's users, paged."""
         self._enterprise(req, enterprise_id)
         caller, urls = self.caller(req), self.urls(req)
-        page = self.page(
-            req, User.select().where(User.enterprise == enterprise_id), USERS
-        )
+        page = self.page(req, User.select().where(User.enterprise == enterprise_id))
         items = [render_user(user, urls, caller) for user in page.items]
 
         def href_for(query: list[tuple[str, Any]]) -> str:
@@ -87,7 +89,7 @@ class Collection(Resource):
         """Create a user (admins): 201 and its location."""
         self._enterprise(req, enterprise_id)
         self.require_admin(req)
-        _, doc = self.codec.read(req, ('user',), required=('name', 'role', 'password'))
+        doc = self.read(req)
         try:
             user = User.create(
                 enterprise=enterprise_id,
@@ -110,6 +112,8 @@ class Item(Resource):
     changes_accounts = True
 
     answers = {'GET': 'user', 'PUT': 'user'}
+    reads = {'PUT': Body('user')}
+    statuses = {'DELETE': (204,)}
 
     def _get(self, req: falcon.Request, user_id: int) -> User:
         user = User.get_or_none(User.id == user_id)
@@ -128,7 +132,7 @@ class Item(Resource):
         caller = self.caller(req)
         if not caller.is_admin and caller.user.id != user.id:
             raise forbidden('Only administrators may change other users')
-        _, doc = self.codec.read(req, ('user',))
+        doc = self.read(req)
         if not caller.is_admin and doc.get('role', user.role) != user.role:
             raise forbidden('Only administrators may change roles')
         for field in ('name', 'role', 'email'):

@@ -12,6 +12,7 @@ from abiq.domain import actions
 from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_vapp
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_answers import ActionResource
 from abiq.resources.task_answers import answer_started
@@ -47,6 +48,9 @@ class Collection(Resource):
     """
 
     answers = {'GET': 'virtualappliances', 'POST': 'virtualappliance'}
+    reads = {'POST': Body('virtualappliance', ('name',))}
+    statuses = {'POST': (201,)}
+    paging = VAPPS
 
     def __init__(self, services, per_enterprise: bool) -> None:
         super().__init__(services)
@@ -77,7 +81,7 @@ class Collection(Resource):
         select = VirtualAppliance.select()
         if enterprise_id is not None:
             select = select.where(VirtualAppliance.enterprise == enterprise_id)
-        page = self.page(req, select, VAPPS)
+        page = self.page(req, select)
         urls, caller = self.urls(req), self.caller(req)
         items = [render_vapp(vapp, urls, caller) for vapp in page.items]
         href_for = self._href_for(req, enterprise_id)
@@ -92,7 +96,7 @@ class Collection(Resource):
         """Create an appliance (nothing is deployed): 201."""
         caller = self.require_writer(req)
         enterprise_id = self._scope(req, params) or caller.enterprise_id
-        _, doc = self.codec.read(req, ('virtualappliance',), required=('name',))
+        doc = self.read(req)
         vapp = VirtualAppliance.create(enterprise=enterprise_id, name=doc['name'])
         urls = self.urls(req)
         self.send(req, resp, render_vapp(vapp, urls, caller))
@@ -109,6 +113,10 @@ class Item(Resource):
         'DELETE': 'virtualappliance',
     }
     any_name = frozenset({'DELETE'})
+    reads = {'PUT': Body('virtualappliance')}
+    # NOTE: a DELETE that waited (Prefer) answers as its ended task would.
+    statuses = {'DELETE': (200, 202, 204)}
+    request_headers = {'DELETE': ('Prefer',)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
         """Answer the appliance."""
@@ -119,7 +127,7 @@ class Item(Resource):
         """Rename the appliance."""
         vapp = get_vapp(self, req, vapp_id)
         caller = self.require_writer(req)
-        _, doc = self.codec.read(req, ('virtualappliance',))
+        doc = self.read(req)
         if 'name' in doc:
             VirtualAppliance.update(name=doc['name']).where(
                 VirtualAppliance.id == vapp.id

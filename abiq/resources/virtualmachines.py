@@ -16,6 +16,7 @@ from abiq.errors import conflict
 from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_vm
+from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_answers import ActionResource
 from abiq.resources.task_answers import answer_started
@@ -56,12 +57,15 @@ class Collection(Resource):
     """The machines of an appliance; POST creates one (nothing is deployed)."""
 
     answers = {'GET': 'virtualmachines', 'POST': 'virtualmachine'}
+    reads = {'POST': Body('virtualmachine', ('name',))}
+    statuses = {'POST': (201,)}
+    paging = VMS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
         """List the appliance's machines, paged."""
         vapp = get_vapp(self, req, vapp_id)
         urls, caller = self.urls(req), self.caller(req)
-        page = self.page(req, vapp.machines, VMS)
+        page = self.page(req, vapp.machines)
         items = [render_vm(vm, urls, caller) for vm in page.items]
 
         def href_for(query):
@@ -84,7 +88,7 @@ class Collection(Resource):
         """Create a machine from the template its ``template`` link names: 201."""
         vapp = get_vapp(self, req, vapp_id)
         caller = self.require_writer(req)
-        _, doc = self.codec.read(req, ('virtualmachine',), required=('name',))
+        doc = self.read(req)
         template = self._template(req, doc)
         if vapp.machines.where(VirtualMachine.name == doc['name']).exists():
             raise conflict(
@@ -134,6 +138,10 @@ class Item(Resource):
         'DELETE': 'virtualmachine',
     }
     any_name = frozenset({'PUT', 'DELETE'})
+    reads = {'PUT': Body('virtualmachine')}
+    # NOTE: a PUT or DELETE that waited (Prefer) answers as its ended task would.
+    statuses = {'PUT': (200, 202, 303), 'DELETE': (200, 202, 204)}
+    request_headers = {'PUT': ('Prefer',), 'DELETE': ('Prefer',)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
         """Answer the machine."""
@@ -145,7 +153,7 @@ class Item(Resource):
         memory or host name of a deployed machine."""
         vm = get_vm(self, req, vm_id)
         caller = self.require_writer(req)
-        _, doc = self.codec.read(req, ('virtualmachine',))
+        doc = self.read(req)
         if vm.lock_task:
             raise conflict(
                 'VM-2',

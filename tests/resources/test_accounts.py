@@ -556,6 +556,30 @@ def test_a_token_cannot_be_created_already_expired(api, world):
     assert api.get(tokens_url, status=200).doc['totalSize'] == 0
 
 
+@pytest.mark.parametrize(
+    'expires_at',
+    ['3712-29-75T21:13:00Z', '2099-02-30T00:00:00Z', '2099-01-01T25:00:00Z'],
+)
+def test_a_token_expiring_on_a_day_that_does_not_exist_is_400(api, world, expires_at):
+    # found by the fuzzer: the schema's pattern admits these, parsing did not
+    tokens_url = me(api).link('tokens')
+    answer = api.post(
+        tokens_url,
+        {'name': 'never', 'expiresAt': expires_at},
+        content_type=TOKEN,
+        status=400,
+    )
+    assert answer.codes == ['400-BAD-REQUEST']
+    assert answer.doc['collection'][0]['message'].startswith('/expiresAt: ')
+    assert api.get(tokens_url, status=200).doc['totalSize'] == 0
+
+
+def test_a_user_name_holding_u0000_is_401(api, world):
+    # PostgreSQL fails a query given U+0000; no user name can hold one
+    answer = api.as_user(basic('ali\x00ce', PASSWORD)).get('/', status=401)
+    assert answer.codes == ['401-UNAUTHORIZED']
+
+
 def test_another_users_tokens_are_404(api, as_user, world):
     tokens_url = me(api).link('tokens')
     created = api.post(tokens_url, {'name': 'mine'}, content_type=TOKEN, status=201)

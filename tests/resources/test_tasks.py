@@ -229,6 +229,23 @@ def test_external_task_with_target_and_jobs_in_xml(api, world):
     assert [item['id'] for item in targeted.doc['collection']] == [task.doc['id']]
 
 
+def test_whole_numbers_written_with_a_fraction_are_integers(api, as_user, world):
+    # found by fuzzing: JSON Schema's integer admits 1.0, which the server
+    # then counted with (a SLEEP of 1.0 jobs was a 500)
+    task = create(api, {'type': 'IMPORT', 'progress': 40.0})
+    assert task.doc['progress'] == 40
+    xml = api.get(task.link('self'), accept='application/xml', status=200)
+    assert xml.doc['progress'] == 40 and b'<progress>40</progress>' in xml.body
+    admin = as_user('admin')
+    sleep = admin.post(
+        admin.get('/', status=200).link('diagnostics'),
+        {'jobs': 2.0, 'seconds': 0.0},
+        content_type='application/vnd.abiq.sleep+json',
+        status=202,
+    )
+    assert [job['id'] for job in sleep.doc['jobs']] == ['1', '2']
+
+
 def test_target_must_be_an_entity_of_this_api(api, world):
     body = {'type': 'X', 'links': [{'rel': 'target', 'href': 'http://evil/api/x/1'}]}
     assert create(api, body, status=400).codes == ['400-BAD-REQUEST']

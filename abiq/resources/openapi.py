@@ -1,0 +1,71 @@
+"""The OpenAPI document, served so the root's ``service-desc`` link resolves.
+
+Like the schemas it is public: tools that generate clients or test the API
+fetch it without credentials, and it describes the API, not anyone's data.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+from typing import Any
+
+import falcon
+import orjson
+
+from abiq.openapi import MEDIA_TYPE
+from abiq.openapi import build_document
+from abiq.openapi import with_server
+from abiq.resources.base import Resource
+
+if TYPE_CHECKING:
+    from abiq.resources.base import Services
+
+__all__ = ['OpenApi']
+
+# NOTE: a client sends the same Host on every request; a handful of base URLs
+# is all a process sees, but Host is the client's to set, so the cache is
+# bounded.
+_MAX_BASES = 64
+
+
+class OpenApi(Resource):
+    """``openapi.json``: the OpenAPI 3.1 document of every route.
+
+    Args:
+        services: the shared services.
+        routes: the app's (URI template, resource) pairs; read on the first
+            request, once every route has been added.
+    """
+
+    auth = False
+    uses_database = False
+    other_answers = {'GET': (MEDIA_TYPE, {'type': 'object'})}
+
+    def __init__(self, services: Services, routes: list[tuple[str, Any]]) -> None:
+        super().__init__(services)
+        self.routes = routes
+        self._lock = threading.Lock()
+        self._document: dict[str, Any] | None = None
+        self._bodies: dict[str, bytes] = {}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Answer the OpenAPI document, its server being this request's API root."""
+        resp.data = self._body(self.urls(req).base)
+        resp.content_type = MEDIA_TYPE
+        resp.cache_control = ('public', 'max-age=3600')
+
+    def _body(self, base: str) -> bytes:
+        body = self._bodies.get(base)
+        if body is not None:
+            return body
+        with self._lock:
+            if self._document is None:
+                self._document = build_document(
+                    self.routes, self.codec.schemas, self.config
+                )
+            if len(self._bodies) >= _MAX_BASES:
+                self._bodies.clear()
+            body = orjson.dumps(with_server(self._document, base))
+            self._bodies[base] = body
+        return body
