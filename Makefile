@@ -8,8 +8,9 @@ TEST_EXTRAS ?= test
 comma := ,
 TEST_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(TEST_EXTRAS))
 BENCH_STAMP := $(VENV)/.installed-bench
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: run test lint format xsd bench bench-soak clean
+.PHONY: run test lint format xsd docs bench bench-soak clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "needs Python 3.11 (set PYTHON=...)"; exit 1; }
@@ -54,5 +55,16 @@ format: $(TEST_STAMP)
 xsd: $(STAMP)
 	$(BIN)/python -m abiq.xsdgen
 
+$(DOCS_STAMP): $(BIN)/python setup.cfg
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@ $(STAMP)
+
+# -W --keep-going: every warning is reported, and any one fails the build;
+# -E: every page is read again, else a second run skips the unchanged page
+# whose warning failed the first one, and passes.
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -E -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info docs/_build

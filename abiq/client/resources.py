@@ -37,7 +37,14 @@ LONGEST_WAIT = 30
 
 @dataclass(frozen=True)
 class Link:
-    """One link of a representation."""
+    """One link of a representation.
+
+    Attributes:
+        rel: what the link means (``self``, ``deploy``, ``virtualmachines``...).
+        href: where it leads, as the server wrote it.
+        type: the media type of its target, when the server said.
+        title: a label (a machine's name on its ``self`` link), if any.
+    """
 
     rel: str
     href: str
@@ -54,7 +61,18 @@ class Resource:
     """A representation: its fields, its links, and where they lead.
 
     Fields read like a dict (``vm['state']``, ``vm.get('ip')``); ``data``
-    holds them all, links aside.
+    holds them all, links aside. The client builds resources from answers.
+
+    Attributes:
+        links: the representation's links (:class:`Link`), in order.
+        data: its fields, links aside.
+        status: the HTTP status it came with (``200``, ``201``, ``202``,
+            ``303``...).
+        headers: the answer's headers (``Location``, ``ETag``...).
+        media: its media type (name, format, version), None when not one of
+            the API's.
+        body: the document as the server sent it (JSON or XML bytes).
+        client: the :class:`Client` that read it.
     """
 
     def __init__(self, client: Client, reply: Reply) -> None:
@@ -123,6 +141,7 @@ class Resource:
         ``diagnostics``...); a started action answers a :class:`Task`.
 
         Args:
+            rel: the action's rel.
             body: the request document, if the action takes one.
             body_type: its media type name (``sleep``) when it is not the
                 link's own type.
@@ -145,7 +164,7 @@ class Collection(Resource):
 
     @property
     def total(self) -> int:
-        """``totalSize``: how many items the whole collection holds."""
+        """How many items the whole collection holds (``totalSize``)."""
         return self.data['totalSize']
 
     @property

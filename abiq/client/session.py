@@ -69,6 +69,8 @@ class Client:
         transport: an httpx transport (``httpx.WSGITransport(app)`` runs
             against an app in this process).
         timeout: seconds for each request (long polls add their wait).
+        vendor: the vendor part of the media types (the server's
+            ``ABIQ_VENDOR``).
     """
 
     def __init__(
