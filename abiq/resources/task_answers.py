@@ -52,6 +52,10 @@ def send_task(
     resp.etag = hashlib.blake2b(resp.data, digest_size=12).hexdigest()
     if task.status in ACTIVE:
         resp.retry_after = RETRY_AFTER_SECONDS
+    else:
+        # NOTE: a long poll renders the task again once it changed; an ended
+        # task asks nobody to poll again.
+        resp.delete_header('Retry-After')
     if task.status in TERMINAL and task.expires_at:
         resp.set_header('Expires', http_date(task.expires_at))
 
@@ -81,12 +85,14 @@ def answer_started(resource: Resource, req, resp, task: Task) -> None:
     href = resource.urls(req).task(task.id)
     if wait:
         resource.services.waiter.wait(wait, lambda: _status(task.id) in TERMINAL)
-        task = Task.get_by_id(task.id)
-        if task.status in TERMINAL:
-            answer_task(resource, req, resp, task)
-            resp.content_location = href
-            return
-    send_task(resource, req, resp, task, status=202)
+    # NOTE: the task and its jobs read together, so the answer shows one
+    # moment (a worker may have started it since it was accepted).
+    task, jobs = records.get_visible_with_jobs(resource.caller(req), task.id)
+    if wait and task.status in TERMINAL:
+        answer_task(resource, req, resp, task, jobs)
+        resp.content_location = href
+        return
+    send_task(resource, req, resp, task, status=202, jobs=jobs)
     resp.location = href
     resp.content_location = href
 
@@ -108,6 +114,8 @@ class ActionResource(Resource):
 
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
+    statuses = {'POST': (200, 202, 303)}
+    request_headers = {'POST': ('Prefer',)}
 
     def __init__(self, services, rel: str) -> None:
         super().__init__(services)

@@ -266,3 +266,35 @@ def test_diagnostics_is_for_admins_only(api, admin):
         href, {'jobs': 2, 'failJob': 3}, content_type=SLEEP_TYPE, status=400
     )
     assert bad.codes == ['400-BAD-REQUEST']
+
+
+def test_a_long_poll_that_sees_the_end_asks_for_no_more_polling(admin, engine):
+    started = start_sleep(admin, {'jobs': 2, 'seconds': 0.2}, status=202)
+    assert started.headers['Retry-After'] == '1'
+    href, answer = started.link('self'), started
+    with running_workers(engine):
+        while answer.doc['status'] not in ('finished', 'failed'):
+            headers = {'Prefer': 'wait=10', 'If-None-Match': answer.headers['ETag']}
+            polled = admin.get(href, headers=headers)
+            if polled.status != 304:
+                answer = polled
+    assert answer.doc['status'] == 'finished'
+    assert answer.headers['Preference-Applied'] == 'wait=10'
+    assert 'Retry-After' not in answer.headers
+    assert 'Expires' in answer.headers
+
+
+def test_a_202_shows_the_task_and_its_jobs_at_one_moment(admin, engine):
+    # NOTE: with workers running, a task may be claimed before its 202 is
+    # written; the body must then show it running, not a pending task with
+    # a running job.
+    with running_workers(engine):
+        for _ in range(20):
+            started = start_sleep(admin, {'jobs': 2}, status=202)
+            task = started.doc
+            jobs = [job['status'] for job in task['jobs']]
+            if task['status'] == 'pending':
+                assert jobs == ['pending', 'pending'], task
+            else:
+                assert task['status'] in ('running', 'finished'), task
+                assert jobs != ['pending', 'pending'], task
