@@ -7,6 +7,7 @@ import pytest
 
 from abiq.client import NoSuchLink
 from abiq.client import Task
+from abiq.client import TaskCancelled
 from abiq.client import TaskFailed
 from abiq.client import WaitTimeout
 from abiq.client.errors import Conflict
@@ -156,6 +157,30 @@ def test_a_failed_task_raises_with_its_errors(config, world):
         task.wait(timeout=60)
     assert failed.value.code == 'VM-5'
     assert failed.value.task.has('retry')
+
+
+def test_a_cancelled_task_raises_task_cancelled(app, world):
+    admin, _ = client_for(app, ('admin', PASSWORD))
+    task = admin.root().act('diagnostics', {'jobs': 3, 'seconds': 5})
+    cancelled = task.act('cancel')  # pending: cancelled at once
+    assert cancelled.state == 'cancelled'
+    with pytest.raises(TaskCancelled) as raised:
+        task.wait(timeout=30)
+    assert raised.value.task.state == 'cancelled'
+    assert raised.value.task.has('retry')
+
+
+def test_wait_falls_back_to_plain_polls_when_the_server_has_no_long_poll_free(
+    config, world
+):
+    app = make_app(config, max_waiters=0)  # every Prefer: wait gets 503
+    client, transport = client_for(app, ('admin', PASSWORD))
+    task = client.root().act('diagnostics', {'jobs': 1})
+    with running_workers(app.services.engine):
+        ended = task.wait(timeout=30)
+    assert ended.state == 'finished'
+    assert ('GET', 503) in transport.seen  # its Retry-After was honoured
+    assert transport.seen[-1] == ('GET', 200)
 
 
 def test_wait_gives_up_at_its_timeout(app, appliance):

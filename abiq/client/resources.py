@@ -266,18 +266,21 @@ class Task(Resource):
         task: Task = self
         if on_progress is not None:
             on_progress(task)
+        long_poll = True
         while not task.done:
             left = LONGEST_WAIT if deadline is None else deadline - time.monotonic()
             if left <= 0:
                 raise WaitTimeout(task, timeout or 0)
-            seconds = max(1, min(LONGEST_WAIT, int(left)))
+            seconds = max(1, min(LONGEST_WAIT, int(left))) if long_poll else 0
             try:
                 reply = self.client.poll(task, seconds)
-            except ServiceUnavailable as ex:  # every long poll slot is taken
-                reply = None
+            except ServiceUnavailable as ex:
+                # NOTE: every long poll of the server is taken: ask again
+                # after its Retry-After, once without waiting.
                 self._pause(ex.retry_after, deadline)
-            if reply is None:
+                long_poll = False
                 continue
+            long_poll = True
             if reply.status == 304:
                 continue
             changed = Task(self.client, reply)

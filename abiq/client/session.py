@@ -137,8 +137,8 @@ class Client:
 
     def poll(self, task: Task, seconds: int) -> Reply:
         """GET a task, asking the server to hold the answer until it changes
-        (or ``seconds`` pass)."""
-        headers = {'Prefer': f'wait={seconds}'}
+        (or ``seconds`` pass; 0: a plain GET)."""
+        headers = {'Prefer': f'wait={seconds}'} if seconds else {}
         etag = task.headers.get('ETag')
         if etag:
             headers['If-None-Match'] = etag
