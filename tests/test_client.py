@@ -175,7 +175,8 @@ def test_wait_falls_back_to_plain_polls_when_the_server_has_no_long_poll_free(
 ):
     app = make_app(config, max_waiters=0)  # every Prefer: wait gets 503
     client, transport = client_for(app, ('admin', PASSWORD))
-    task = client.root().act('diagnostics', {'jobs': 1})
+    # NOTE: long enough that the first poll finds it running
+    task = client.root().act('diagnostics', {'jobs': 1, 'seconds': 1})
     with running_workers(app.services.engine):
         ended = task.wait(timeout=30)
     assert ended.state == 'finished'

@@ -83,15 +83,16 @@ def answer_started(resource: Resource, req, resp, task: Task) -> None:
     ended within the ``Prefer: wait`` the client asked for."""
     wait = wait_seconds(resource, req, resp)
     href = resource.urls(req).task(task.id)
+    # NOTE: the 202 shows the task and its jobs as they were accepted (API.md:
+    # "body = the task (pending)"), not jobs a worker has started since.
+    jobs = task.accepted_jobs
     if wait:
         resource.services.waiter.wait(wait, lambda: _status(task.id) in TERMINAL)
-    # NOTE: the task and its jobs read together, so the answer shows one
-    # moment (a worker may have started it since it was accepted).
-    task, jobs = records.get_visible_with_jobs(resource.caller(req), task.id)
-    if wait and task.status in TERMINAL:
-        answer_task(resource, req, resp, task, jobs)
-        resp.content_location = href
-        return
+        task, jobs = records.get_visible_with_jobs(resource.caller(req), task.id)
+        if task.status in TERMINAL:
+            answer_task(resource, req, resp, task, jobs)
+            resp.content_location = href
+            return
     send_task(resource, req, resp, task, status=202, jobs=jobs)
     resp.location = href
     resp.content_location = href

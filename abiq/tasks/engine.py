@@ -97,6 +97,9 @@ class Engine:
     ) -> Task:
         """Create a pending task and its jobs, committed when this returns.
 
+        The returned task carries ``accepted_jobs``: its jobs as committed,
+        so the answer that announces it shows the moment it was accepted.
+
         Args:
             before_commit: called with the new task's id inside the same
                 transaction (to take locks); an exception rolls it all back.
@@ -120,16 +123,22 @@ class Engine:
             if before_commit is not None:
                 before_commit(values['id'])
             row = _INSERT_TASK.insert(**values)
-            for position, job in enumerate(jobs, start=1):
-                _INSERT_JOB.insert(
-                    task=values['id'],
-                    position=position,
-                    type=job.type,
-                    description=job.description,
-                    params=orjson.dumps(job.params).decode(),
+            accepted = [
+                TaskJob(
+                    **_INSERT_JOB.insert(
+                        task=values['id'],
+                        position=position,
+                        type=job.type,
+                        description=job.description,
+                        params=orjson.dumps(job.params).decode(),
+                    )
                 )
+                for position, job in enumerate(jobs, start=1)
+            ]
         self.announce()
-        return Task(**row)
+        task = Task(**row)
+        task.accepted_jobs = accepted
+        return task
 
     # -- claiming ------------------------------------------------------------
 
@@ -347,7 +356,8 @@ class Engine:
     def retry(self, task: Task) -> Task:
         """Put a failed or cancelled task back to pending, ``attempt`` + 1.
 
-        Finished jobs are kept and not run again.
+        Finished jobs are kept and not run again. The returned task carries
+        ``accepted_jobs``, as :meth:`submit`'s does.
 
         Raises:
             ApiError: 409 ``TASK-2`` for any other status or an external task.
@@ -376,6 +386,7 @@ class Engine:
                 & TaskJob.status.not_in(['finished', 'skipped'])
             ).execute()
             task = Task.get_by_id(task.id)
+            task.accepted_jobs = _JOBS.rows(task_id=task.id)
         self.announce()
         return task
 
