@@ -27,15 +27,20 @@ class Served:
 
     def abiq(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Run an ``abiq`` command (plain pipes, no terminal)."""
-        return subprocess.run(
-            [sys.executable, '-m', 'abiq.cli', *args],
-            env={**self.env, **env},
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_abiq(*args, env={**self.env, **env}, cwd=self.cwd)
+
+
+def run_abiq(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run an ``abiq`` command with this interpreter; capture its output."""
+    return subprocess.run(
+        [sys.executable, '-m', 'abiq.cli', *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def free_port() -> int:
@@ -54,15 +59,7 @@ def demo_server(workdir: Path, **settings: str) -> Iterator[Served]:
         ABIQ_SIM_LATENCY='0.05',
         **settings,
     )
-    init = subprocess.run(
-        [sys.executable, '-m', 'abiq.cli', 'init', '--demo'],
-        env=env,
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    init = run_abiq('init', '--demo', env=env, cwd=workdir)
     assert init.returncode == 0, init.stderr
     port = free_port()
     server = subprocess.Popen(

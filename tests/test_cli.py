@@ -18,18 +18,7 @@ from abiq.db.models import User
 from abiq.db.models import utcnow
 from abiq.passwords import verify_password
 from tests.factories import make_tasks
-
-
-def run(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, '-m', 'abiq.cli', *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.served import run_abiq
 
 
 @pytest.fixture
@@ -43,11 +32,11 @@ def env(tmp_path, monkeypatch):
 
 
 def test_init_demo_twice_keeps_the_database(env, tmp_path):
-    first = run('init', '--demo', env=env, cwd=tmp_path)
+    first = run_abiq('init', '--demo', env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert 'created user admin, password: ' in first.stdout
     generated = first.stdout.split('created user admin, password: ')[1].split()[0]
-    second = run('init', '--demo', env=env, cwd=tmp_path)
+    second = run_abiq('init', '--demo', env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert 'created user' not in second.stdout
     db = open_database(env['ABIQ_DATABASE_URL'])
@@ -66,7 +55,7 @@ def test_init_demo_twice_keeps_the_database(env, tmp_path):
 
 def test_admin_password_from_environment(env, tmp_path):
     env['ABIQ_ADMIN_PASSWORD'] = 's3cret-admin'
-    result = run('init', env=env, cwd=tmp_path)
+    result = run_abiq('init', env=env, cwd=tmp_path)
     assert result.returncode == 0 and 's3cret-admin' not in result.stdout
     db = open_database(env['ABIQ_DATABASE_URL'])
     bind(db)
@@ -78,12 +67,12 @@ def test_admin_password_from_environment(env, tmp_path):
 
 def test_bad_setting_exits_2(env, tmp_path):
     env['ABIQ_MAX_PAGE'] = 'lots'
-    result = run('init', env=env, cwd=tmp_path)
+    result = run_abiq('init', env=env, cwd=tmp_path)
     assert result.returncode == 2 and 'ABIQ_MAX_PAGE' in result.stderr
 
 
 def test_purge_command_deletes_expired_tasks(env, tmp_path):
-    assert run('init', env=env, cwd=tmp_path).returncode == 0
+    assert run_abiq('init', env=env, cwd=tmp_path).returncode == 0
     db = open_database(env['ABIQ_DATABASE_URL'])
     bind(db)
     with db.connection_context():
@@ -102,7 +91,7 @@ def test_purge_command_deletes_expired_tasks(env, tmp_path):
             status='finished',
             expires_at=utcnow() + dt.timedelta(hours=1),
         )
-    result = run('purge', env=env, cwd=tmp_path)
+    result = run_abiq('purge', env=env, cwd=tmp_path)
     assert result.returncode == 0 and 'purged 2 expired tasks' in result.stdout
     with db.connection_context():
         assert Task.select().count() == 1
@@ -118,7 +107,7 @@ def test_init_demo_then_serve_answers_the_demo_user(tmp_path):
     from tests.engine_support import eventually
 
     env = dict(os.environ, ABIQ_DATABASE_URL=f'sqlite:///{tmp_path}/run.db')
-    assert run('init', '--demo', env=env, cwd=tmp_path).returncode == 0
+    assert run_abiq('init', '--demo', env=env, cwd=tmp_path).returncode == 0
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]

@@ -159,7 +159,7 @@ class Engine:
             _TAKE.execute(task_id=row.id, worker_id=worker_id, now=now, lease=lease)
             task = _TASK.first(task_id=row.id)
             if task.lease_owner == worker_id and task.claims <= self.max_attempts:
-                first = _unfinished(_JOBS.rows(task_id=task.id))
+                first = _unfinished(records.jobs_of([task])[task.id])
                 if first:
                     _START_JOB.execute(job_id=first[0].id, now=now)
         self.announce()
@@ -203,7 +203,7 @@ class Engine:
             self.announce()
             return
         params = orjson.loads(task.params or '{}')
-        jobs = _JOBS.rows(task_id=task.id)
+        jobs = records.jobs_of([task])[task.id]
         todo = _unfinished(jobs)
         if not todo:
             self._boundary(task, task_type, params, worker_id, jobs, None, None, bool)
@@ -386,7 +386,7 @@ class Engine:
                 & TaskJob.status.not_in(['finished', 'skipped'])
             ).execute()
             task = Task.get_by_id(task.id)
-            task.accepted_jobs = _JOBS.rows(task_id=task.id)
+            task.accepted_jobs = records.jobs_of([task])[task.id]
         self.announce()
         return task
 
@@ -423,12 +423,6 @@ _INSERT_TASK = CompiledInsert(Task)
 _INSERT_JOB = CompiledInsert(TaskJob)
 _TASK = Compiled(
     lambda task_id: Task.select().where(Task.id == task_id), task_id='<id>'
-)
-_JOBS = Compiled(
-    lambda task_id: (
-        TaskJob.select().where(TaskJob.task == task_id).order_by(TaskJob.position)
-    ),
-    task_id='<task id>',
 )
 
 
