@@ -12,7 +12,10 @@ from abiq.auth import Authenticator
 from abiq.config import Config
 from abiq.converters import IdConverter
 from abiq.db import bind
-from abiq.db import open_database
+from abiq.db import database_for
+from abiq.db.faults import RETRY_AFTER
+from abiq.db.faults import discard_connection
+from abiq.db.faults import fault_of
 from abiq.domain.actions import VAPP_ACTIONS
 from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import ApiError
@@ -61,7 +64,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     """
     config = config or Config.from_env()
     if bind_database:
-        bind(open_database(config.database_url, config.database_pool))
+        bind(database_for(config))
     codec = Codec(config)
     engine = build_engine(config)
     authenticator = Authenticator(config.auth_cache_seconds)
@@ -179,6 +182,17 @@ class _ErrorHandler:
 
     def unexpected(self, req, resp, ex: Exception, params) -> None:
         request_id = getattr(req.context, 'request_id', 'unknown')
+        fault = fault_of(ex)
+        if fault is not None:
+            # NOTE: the database failed, not the request: the client may try
+            # again, and this thread's next request gets a fresh connection.
+            log.warning('request %s met a database fault: %s', request_id, ex)
+            discard_connection()
+            error = ApiError.one(
+                fault.status, fault.code, fault.message, Retry_After=str(RETRY_AFTER)
+            )
+            self.render(req, resp, error)
+            return
         log.exception('unexpected error in request %s', request_id)
         self.render(
             req,

@@ -13,8 +13,8 @@ from abiq.config import Config
 from abiq.config import ConfigError
 from abiq.db import bind
 from abiq.db import create_schema
+from abiq.db import database_for
 from abiq.db import migrations
-from abiq.db import open_database
 from abiq.db.domain import Template
 from abiq.db.domain import VirtualAppliance
 from abiq.db.domain import VirtualMachine
@@ -83,7 +83,7 @@ def _demo_domain(enterprise: Enterprise) -> None:
 
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     """Create the schema, the admin user and (``--demo``) the demo data."""
-    bind(open_database(config.database_url))
+    bind(database_for(config))
     create_schema()
     with database.connection_context(), database.atomic():
         system, _ = Enterprise.get_or_create(name=SYSTEM_ENTERPRISE)
@@ -157,7 +157,7 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     from abiq.tasks.catalog import build_engine
     from abiq.tasks.worker import WorkerPool
 
-    bind(open_database(config.database_url, config.database_pool))
+    bind(database_for(config))
     migrations.check()
     engine = build_engine(config)
     pool = WorkerPool(engine, args.concurrency, config.worker_poll)
@@ -177,7 +177,7 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
     """Upgrade the database schema in place."""
-    bind(open_database(config.database_url))
+    bind(database_for(config))
     applied = migrations.migrate()
     with database.connection_context():
         version = migrations.current_version()
@@ -192,7 +192,7 @@ def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete expired tasks."""
     from abiq.tasks.catalog import build_engine
 
-    bind(open_database(config.database_url))
+    bind(database_for(config))
     with database.connection_context():
         purged = build_engine(config).purge()
     print(f'purged {purged} expired tasks')

@@ -68,6 +68,7 @@ class Config:
     sim_latency: float = 0.5
     sim_faults: str = ''
     libvirt_uri: str = 'test:///default'
+    sqlite_synchronous: str = 'full'
     schema_dir: Path = PROJECT_DIR / 'schemas'
     xsd_dir: Path = PROJECT_DIR / 'xsd'
 
@@ -110,6 +111,9 @@ class Config:
             sim_latency=_seconds(env, 'ABIQ_SIM_LATENCY', 0.5, zero=True),
             sim_faults=env.get('ABIQ_SIM_FAULTS', ''),
             libvirt_uri=env.get('ABIQ_LIBVIRT_URI', 'test:///default'),
+            sqlite_synchronous=_choice(
+                env, 'ABIQ_SQLITE_SYNCHRONOUS', ('full', 'normal')
+            ),
         )
 
 

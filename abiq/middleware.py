@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 from typing import TYPE_CHECKING
 from typing import Any
@@ -11,6 +12,7 @@ import peewee
 from playhouse.pool import PooledDatabase
 
 from abiq import idempotency
+from abiq.db.faults import discard_connection
 from abiq.db.models import database
 from abiq.errors import ApiError
 from abiq.links import Urls
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from abiq.resources.base import Services
 
 __all__ = ['ApiMiddleware']
+
+log = logging.getLogger('abiq')
 
 _SAFE = frozenset({'GET', 'HEAD', 'OPTIONS'})
 # NOTE: a request id only has to be unique: this process's random prefix and
@@ -45,16 +49,36 @@ def _holds_nul(req: falcon.Request) -> bool:
 def _connect() -> None:
     # NOTE: each server thread keeps its SQLite connection open between
     # requests (opening one costs more than the query); PostgreSQL ones go
-    # back to the pool after each request.
+    # back to the pool after each request. A database that cannot be
+    # reached is a fault (abiq.db.faults): the error handler answers 503.
+    database.connect(reuse_if_open=True)
+
+
+def _end_transaction() -> None:
+    """Roll back what a failed request left open; return pooled connections."""
     try:
-        database.connect(reuse_if_open=True)
-    except peewee.OperationalError as ex:
-        raise ApiError.one(
-            503,
-            '503-SERVICE-UNAVAILABLE',
-            'The database is unavailable; try again shortly',
-            Retry_After='5',
-        ) from ex
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()
+        if isinstance(database.obj, PooledDatabase):
+            # NOTE: back to the pool: with several API processes the pool, not
+            # the server threads, bounds connections to PostgreSQL.
+            database.close()
+    except (peewee.DatabaseError, peewee.InterfaceError):
+        # NOTE: the connection broke under this request; the answer stands
+        # (a fault was already answered 503), the connection goes.
+        discard_connection()
+
+
+def _finish_keyed(req: falcon.Request, resp: falcon.Response) -> None:
+    """Store a keyed POST's answer; a database fault does not change it."""
+    try:
+        idempotency.finish(req, resp)
+    except (peewee.DatabaseError, peewee.InterfaceError) as ex:
+        # NOTE: the work behind the answer is done (a 202's task is
+        # committed); turning it into a 503 would invite a second submission.
+        # The key's record stays unfinished and frees itself after the lease.
+        log.warning('could not store the answer of an idempotent request: %s', ex)
+        discard_connection()
 
 
 class ApiMiddleware:
@@ -124,15 +148,10 @@ class ApiMiddleware:
     ) -> None:
         """Tag every answer with its request id; after a change to accounts,
         forget the credentials this process remembers."""
-        idempotency.finish(req, resp)
+        _finish_keyed(req, resp)
         if req.method not in _SAFE and getattr(resource, 'changes_accounts', False):
             self.services.authenticator.forget()
         request_id = getattr(req.context, 'request_id', None)
         if request_id:
             resp.set_header('X-Request-Id', request_id)
-        if not database.is_closed() and database.in_transaction():
-            database.rollback()
-        if isinstance(database.obj, PooledDatabase):
-            # NOTE: back to the pool: with several API processes the pool, not
-            # the server threads, bounds connections to PostgreSQL.
-            database.close()
+        _end_transaction()

@@ -15,6 +15,7 @@ import threading
 
 import peewee
 
+from abiq.db.faults import Backoff
 from abiq.db.models import database
 from abiq.tasks.notify import Changes
 
@@ -52,6 +53,7 @@ class Listener:
             target=self._run, name='abiq-listen', daemon=True
         )
         self.ready = threading.Event()
+        self._backoff = Backoff()
 
     def start(self) -> Listener:
         """Start listening; return self."""
@@ -67,20 +69,25 @@ class Listener:
         while not self._stop.is_set():
             try:
                 self._listen()
-            except Exception:  # NOTE: reconnect after a lost connection
-                log.exception('LISTEN connection failed; reconnecting')
-                self._stop.wait(1.0)
+            except Exception as ex:  # NOTE: reconnect after a lost connection
+                log.warning('LISTEN connection failed (%s); reconnecting', ex)
+                self._stop.wait(self._backoff.delay())
 
     def _listen(self) -> None:
         import psycopg2
 
         # NOTE: a connection of its own, outside the pool: it stays in LISTEN.
+        # Its parameters carry the pool's TCP keepalives (abiq.db.connection).
         connection = psycopg2.connect(dbname=self.db.database, **self.db.connect_params)
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(f'LISTEN {CHANNEL}')
             self.ready.set()
+            self._backoff.reset()
+            # NOTE: changes announced while the connection was down were
+            # lost; whoever waits looks again now.
+            self.changes.notify()
             while not self._stop.is_set():
                 readable, _, _ = select.select([connection], [], [], 1.0)
                 if not readable:

@@ -45,6 +45,14 @@ def show(results: dict) -> None:
                 f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
                 f'({wake["samples"]} samples)'
             )
+    normal = results.get('synchronous_normal')
+    if normal:
+        print(
+            'synchronous=FULL (default) vs normal: POST action '
+            f'{http["POST action"]["rps"]:.0f} vs {normal["POST action"]["rps"]:.0f} '
+            f'req/s; SLEEP(0) end to end {e2e["tasks_per_s"]:.0f} vs '
+            f'{normal["end_to_end_sqlite"]["tasks_per_s"]:.0f} tasks/s'
+        )
     print(
         f'abiq serve after {memory["requests"]} requests: RSS {memory["rss_mb"]:.0f} '
         f'MiB, peak {memory["peak_mb"]:.0f} MiB'

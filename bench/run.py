@@ -55,10 +55,17 @@ def best_of_two(request: Request) -> Figures:
     return max(runs, key=lambda figures: figures.rps)
 
 
-def serve(db: Path, workdir: Path, name: str, workers: int = 0) -> tuple[Process, str]:
+def serve(
+    db: Path, workdir: Path, name: str, workers: int = 0, **settings: str
+) -> tuple[Process, str]:
     """Start ``abiq serve`` on a database; return it and its root URL."""
     port = free_port()
-    env = {**QUIET, 'ABIQ_DATABASE_URL': f'sqlite:///{db}', 'ABIQ_SIM_LATENCY': '0'}
+    env = {
+        **QUIET,
+        'ABIQ_DATABASE_URL': f'sqlite:///{db}',
+        'ABIQ_SIM_LATENCY': '0',
+        **settings,
+    }
     process = Process.abiq(
         ['serve', '--port', str(port), '--workers', str(workers), *SERVE_ARGS],
         env,
@@ -173,6 +180,24 @@ def soak(root: str, process: Process, minutes: float = 5.0) -> list[float]:
     return samples
 
 
+def synchronous_normal(db: Path, workdir: Path) -> dict:
+    """What ``synchronous=FULL`` (the default) costs: the write scenarios
+    again with ``ABIQ_SQLITE_SYNCHRONOUS=normal``."""
+    normal = {'ABIQ_SQLITE_SYNCHRONOUS': 'normal'}
+    server, root = serve(db, workdir, 'serve-normal', **normal)
+    try:
+        figures = {'POST action': vars(post_action(root))}
+    finally:
+        server.stop()
+    empty = prepared(0, workdir)
+    server, root = serve(empty.path, workdir, 'serve-normal-workers', 2, **normal)
+    try:
+        figures['end_to_end_sqlite'] = end_to_end(root, empty.path)
+    finally:
+        server.stop()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--soak', action='store_true', help='add the 5-minute soak')
@@ -215,6 +240,7 @@ def main() -> None:
         results['tasks']['wake_across_processes'] = wake_latency_across_processes(
             workdir
         )
+        results['synchronous_normal'] = synchronous_normal(small.path, workdir)
     results['http'] = {name: vars(figures) for name, figures in http.items()}
     report.show(results)
     report.save(results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abiq.db.connection import database_for
 from abiq.db.connection import open_database
 from abiq.db.counters import COUNTER_MODELS
 from abiq.db.domain import DOMAIN_MODELS
@@ -9,7 +10,7 @@ from abiq.db.health import WorkerHeartbeat
 from abiq.db.models import MODELS as ACCOUNT_MODELS
 from abiq.db.models import bind
 
-__all__ = ['MODELS', 'bind', 'create_schema', 'open_database']
+__all__ = ['MODELS', 'bind', 'create_schema', 'database_for', 'open_database']
 
 #: every table, in dependency order
 MODELS = ACCOUNT_MODELS + DOMAIN_MODELS + (WorkerHeartbeat,) + COUNTER_MODELS

@@ -12,7 +12,11 @@ import socket
 import threading
 import time
 
+from abiq.db.faults import Backoff
+from abiq.db.faults import discard_connection
+from abiq.db.faults import fault_of
 from abiq.db.health import beat
+from abiq.db.health import forget
 from abiq.db.models import database
 from abiq.tasks.engine import Engine
 
@@ -46,7 +50,10 @@ class WorkerPool:
         self._last_purge = 0.0
 
     def start(self) -> None:
-        """Start the worker threads and the heartbeat."""
+        """Start the worker threads and the heartbeat (none for 0 workers:
+        a process without workers must not look like one in ``/health``)."""
+        if not self.concurrency:
+            return
         for number in range(self.concurrency):
             worker_id = f'{self._prefix}:{number}'
             thread = threading.Thread(
@@ -70,10 +77,17 @@ class WorkerPool:
             thread.join(timeout)
 
     def _work(self, worker_id: str) -> None:
-        database.connect(reuse_if_open=True)
+        backoff = Backoff()
         try:
             while not self.stopping.is_set():
-                if not self._work_once(worker_id):
+                try:
+                    database.connect(reuse_if_open=True)
+                    worked = self._work_once(worker_id)
+                    backoff.reset()
+                except Exception as ex:  # NOTE: nothing may end the thread
+                    self._failed(f'worker {worker_id}', ex, backoff)
+                    continue
+                if not worked:
                     seen = self.engine.changes.generation
                     self.engine.changes.wait(seen, self.poll_interval)
         finally:
@@ -81,46 +95,61 @@ class WorkerPool:
 
     def _work_once(self, worker_id: str) -> bool:
         """Claim and run one task; return whether there was one."""
-        try:
-            self._maybe_purge()
-            task = self.engine.claim(worker_id)
-            if task is None:
-                return False
-            with self._lock:
-                self._running[worker_id] = task.id
-            try:
-                self.engine.run(task, worker_id, self.stopping.is_set)
-            finally:
-                with self._lock:
-                    self._running.pop(worker_id, None)
-            return True
-        except Exception:  # NOTE: a database hiccup must not end the thread
-            log.exception('worker %s failed; going on', worker_id)
-            time.sleep(min(self.poll_interval, 1.0))
+        self._maybe_purge()
+        task = self.engine.claim(worker_id)
+        if task is None:
             return False
+        with self._lock:
+            self._running[worker_id] = task.id
+        try:
+            # NOTE: when the database fails under a running task, its lease
+            # is no longer renewed and another claim resumes it after
+            # ABIQ_TASK_LEASE, re-running the interrupted job.
+            self.engine.run(task, worker_id, self.stopping.is_set)
+        finally:
+            with self._lock:
+                self._running.pop(worker_id, None)
+        return True
+
+    def _failed(self, what: str, ex: Exception, backoff: Backoff) -> None:
+        """Log a failure, drop a broken connection, wait before going on."""
+        if fault_of(ex) is not None:
+            log.warning('%s: database fault (%s); reconnecting', what, ex)
+            discard_connection()
+        else:
+            log.exception('%s failed; going on', what)
+        self.stopping.wait(backoff.delay())
 
     def _heartbeat(self) -> None:
-        database.connect(reuse_if_open=True)
         interval = max(min(self.engine.lease_seconds / 3, HEARTBEAT_EVERY), 0.05)
+        backoff = Backoff(cap=interval)
         try:
-            self._beat()
-            while not self.stopping.wait(interval):
-                self._beat()
-                with self._lock:
-                    running = list(self._running.items())
-                for worker_id, task_id in running:
-                    try:
-                        self.engine.renew(worker_id, task_id)
-                    except Exception:
-                        log.exception('could not renew the lease of %s', task_id)
+            while True:
+                try:
+                    database.connect(reuse_if_open=True)
+                    self._beat_and_renew()
+                    backoff.reset()
+                except Exception as ex:  # NOTE: leases must keep being renewed
+                    self._failed('heartbeat', ex, backoff)
+                    continue
+                if self.stopping.wait(interval):
+                    break
+            self._forget()
         finally:
             database.close()
 
-    def _beat(self) -> None:
+    def _beat_and_renew(self) -> None:
+        beat(self._prefix, self.concurrency)
+        with self._lock:
+            running = list(self._running.items())
+        for worker_id, task_id in running:
+            self.engine.renew(worker_id, task_id)
+
+    def _forget(self) -> None:
         try:
-            beat(self._prefix, self.concurrency)
-        except Exception:
-            log.exception('could not record the heartbeat of %s', self._prefix)
+            forget(self._prefix)
+        except Exception as ex:  # NOTE: a stale entry only ages out of /health
+            log.warning('could not remove the heartbeat of %s: %s', self._prefix, ex)
 
     def _maybe_purge(self) -> None:
         now = time.monotonic()
