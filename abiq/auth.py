@@ -15,6 +15,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from abiq.db.compiled import Compiled
@@ -26,12 +27,13 @@ from abiq.errors import unauthorized
 from abiq.passwords import hash_secret
 from abiq.passwords import verify_password
 
-__all__ = ['Authenticator', 'Caller']
+__all__ = ['MAX_REMEMBERED', 'Authenticator', 'Caller']
 
 ROLES = ('admin', 'user', 'viewer')
 #: how often a process asks the database whether accounts changed elsewhere
 RECHECK_SECONDS = 1.0
-_MAX_REMEMBERED = 10000
+#: how many verified credentials a process remembers at most
+MAX_REMEMBERED = 10000
 # NOTE: last-used times are written at most this often per token, so reads
 # authenticated by a token do not turn into one write each.
 _LAST_USED_EVERY = 60
@@ -74,18 +76,30 @@ class Authenticator:
     elsewhere (another process, ``abiq`` commands), which the database's
     account generation tells (:mod:`abiq.db.counters`).
 
+    At most ``remember`` credentials are remembered, the oldest (also the
+    first to expire) going first. Keys are fixed-size digests and an entry
+    holds one user row of bounded columns: the bound in entries bounds the
+    bytes too (see docs/authentication.rst).
+
     Args:
         cache_seconds: how long a verified credential is remembered (0: never).
+        remember: how many credentials are remembered at most.
     """
 
-    def __init__(self, cache_seconds: int) -> None:
+    def __init__(self, cache_seconds: int, remember: int = MAX_REMEMBERED) -> None:
         self.cache_seconds = cache_seconds
+        self.remember = remember
         self._key = secrets.token_bytes(32)
-        self._cache: dict[bytes | str, _Remembered] = {}
+        self._cache: OrderedDict[bytes | str, _Remembered] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._checked = 0.0
         self.epoch = 0  # moves whenever the remembered credentials are dropped
+
+    @property
+    def remembered(self) -> int:
+        """Return how many credentials are remembered now."""
+        return len(self._cache)
 
     def authenticate(self, header: str | None) -> Caller:
         """Return the caller named by an ``Authorization`` header.
@@ -106,7 +120,7 @@ class Authenticator:
     def forget(self) -> None:
         """Drop every remembered credential (accounts changed here)."""
         with self._lock:
-            self._cache = {}
+            self._cache = OrderedDict()
             self._checked = 0.0
             self.epoch += 1
 
@@ -127,7 +141,7 @@ class Authenticator:
         generation = account_generation()
         with self._lock:
             if generation != self._generation:
-                self._cache = {}
+                self._cache = OrderedDict()
                 self._generation = generation
                 self.epoch += 1
             self._checked = now
@@ -137,9 +151,16 @@ class Authenticator:
             return
         now = time.monotonic()
         with self._lock:
-            if len(self._cache) > _MAX_REMEMBERED:
-                self._cache = {k: v for k, v in self._cache.items() if v.until > now}
-            self._cache[key] = entry
+            cache = self._cache
+            cache[key] = entry
+            cache.move_to_end(key)
+            # NOTE: entries are in the order they expire (all live as long),
+            # so the expired and, past the bound, the oldest are at the front:
+            # O(1) each, on the slow path only.
+            while cache and (
+                len(cache) > self.remember or next(iter(cache.values())).until <= now
+            ):
+                cache.popitem(last=False)
 
     # -- schemes -------------------------------------------------------------
 
