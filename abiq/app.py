@@ -64,7 +64,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         bind(open_database(config.database_url, config.database_pool))
     codec = Codec(config)
     engine = build_engine(config)
-    authenticator = Authenticator(config.auth_cache_seconds)
+    authenticator = Authenticator(config)
     services = Services(
         config,
         codec,
