@@ -67,7 +67,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         bind(database_for(config))
     codec = Codec(config)
     engine = build_engine(config)
-    authenticator = Authenticator(config.auth_cache_seconds)
+    authenticator = Authenticator(config)
     services = Services(
         config,
         codec,

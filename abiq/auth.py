@@ -2,7 +2,9 @@
 
 A verified credential is remembered for a short time (see
 :class:`Authenticator`), so neither the slow password hash nor a database
-query is paid on every request.
+query is paid on every request. Failed Basic sign-ins are counted per (user
+name, client address) pair (:mod:`abiq.db.throttle`); past the limit the
+pair gets 429 before any slow hash is paid.
 """
 
 from __future__ import annotations
@@ -15,23 +17,36 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from abiq.db.compiled import Compiled
 from abiq.db.counters import account_generation
 from abiq.db.models import Token
 from abiq.db.models import User
 from abiq.db.models import utcnow
+from abiq.db.throttle import FailureCounter
+from abiq.db.throttle import pair_key
+from abiq.errors import ApiError
 from abiq.errors import unauthorized
 from abiq.passwords import hash_secret
 from abiq.passwords import verify_password
+from abiq.peers import client_address
 
-__all__ = ['Authenticator', 'Caller']
+if TYPE_CHECKING:
+    import falcon
+
+    from abiq.config import Config
+
+__all__ = ['MAX_REMEMBERED', 'Authenticator', 'Caller']
 
 ROLES = ('admin', 'user', 'viewer')
 #: how often a process asks the database whether accounts changed elsewhere
 RECHECK_SECONDS = 1.0
-_MAX_REMEMBERED = 10000
+#: how many verified credentials a process remembers at most
+MAX_REMEMBERED = 10000
 # NOTE: last-used times are written at most this often per token, so reads
 # authenticated by a token do not turn into one write each.
 _LAST_USED_EVERY = 60
@@ -74,31 +89,62 @@ class Authenticator:
     elsewhere (another process, ``abiq`` commands), which the database's
     account generation tells (:mod:`abiq.db.counters`).
 
+    At most ``remember`` credentials are remembered, the oldest (also the
+    first to expire) going first. Keys are fixed-size digests and an entry
+    holds one user row of bounded columns: the bound in entries bounds the
+    bytes too (see docs/authentication.rst).
+
     Args:
-        cache_seconds: how long a verified credential is remembered (0: never).
+        config: ``auth_cache_seconds`` (how long a verified credential is
+            remembered; 0: never), ``auth_failures_per_minute`` and
+            ``trusted_proxies`` (who may name the client's address).
+        clock: the time in seconds since the epoch, for throttling.
+        remember: how many credentials are remembered at most.
     """
 
-    def __init__(self, cache_seconds: int) -> None:
-        self.cache_seconds = cache_seconds
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        remember: int = MAX_REMEMBERED,
+    ) -> None:
+        self.config = config
+        self.cache_seconds = config.auth_cache_seconds
+        self.remember = remember
+        self.failures = FailureCounter(config.auth_failures_per_minute, clock)
         self._key = secrets.token_bytes(32)
-        self._cache: dict[bytes | str, _Remembered] = {}
+        self._cache: OrderedDict[bytes | str, _Remembered] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._checked = 0.0
         self.epoch = 0  # moves whenever the remembered credentials are dropped
 
-    def authenticate(self, header: str | None) -> Caller:
+    @property
+    def remembered(self) -> int:
+        """Return how many credentials are remembered now."""
+        return len(self._cache)
+
+    def authenticate(
+        self, header: str | None, req: falcon.Request | None = None
+    ) -> Caller:
         """Return the caller named by an ``Authorization`` header.
 
+        Args:
+            header: the ``Authorization`` header, if any.
+            req: the request, whose client address throttling counts by.
+
         Raises:
-            ApiError: 401 ``401-UNAUTHORIZED`` for missing or bad credentials.
+            ApiError: 401 ``401-UNAUTHORIZED`` for missing or bad credentials;
+                429 ``429-TOO-MANY-REQUESTS`` for a Basic user name that
+                failed too often from this address.
         """
         if not header:
             raise unauthorized()
         scheme, _, credentials = header.strip().partition(' ')
         scheme = scheme.lower()
         if scheme == 'basic':
-            return self._basic(credentials.strip())
+            return self._basic(credentials.strip(), req)
         if scheme == 'bearer':
             return self._bearer(credentials.strip())
         raise unauthorized('Use HTTP Basic or a Bearer token')
@@ -106,9 +152,10 @@ class Authenticator:
     def forget(self) -> None:
         """Drop every remembered credential (accounts changed here)."""
         with self._lock:
-            self._cache = {}
+            self._cache = OrderedDict()
             self._checked = 0.0
             self.epoch += 1
+        self.failures.forget()
 
     # -- remembering ---------------------------------------------------------
 
@@ -127,7 +174,7 @@ class Authenticator:
         generation = account_generation()
         with self._lock:
             if generation != self._generation:
-                self._cache = {}
+                self._cache = OrderedDict()
                 self._generation = generation
                 self.epoch += 1
             self._checked = now
@@ -137,13 +184,20 @@ class Authenticator:
             return
         now = time.monotonic()
         with self._lock:
-            if len(self._cache) > _MAX_REMEMBERED:
-                self._cache = {k: v for k, v in self._cache.items() if v.until > now}
-            self._cache[key] = entry
+            cache = self._cache
+            cache[key] = entry
+            cache.move_to_end(key)
+            # NOTE: entries are in the order they expire (all live as long),
+            # so the expired and, past the bound, the oldest are at the front:
+            # O(1) each, on the slow path only.
+            while cache and (
+                len(cache) > self.remember or next(iter(cache.values())).until <= now
+            ):
+                cache.popitem(last=False)
 
     # -- schemes -------------------------------------------------------------
 
-    def _basic(self, credentials: str) -> Caller:
+    def _basic(self, credentials: str, req: falcon.Request | None) -> Caller:
         try:
             decoded = base64.b64decode(credentials, validate=True).decode('utf-8')
         except (binascii.Error, UnicodeDecodeError) as ex:
@@ -156,7 +210,14 @@ class Authenticator:
         key = hmac.new(self._key, decoded.encode(), hashlib.sha256).digest()
         entry = self._recall(key)
         if entry is not None:
+            # APPSEC: a throttled pair is refused even a credential verified
+            # before, else guesses would go on against the cache. The marks
+            # are in memory and nearly always empty: no query here.
+            if self.failures.marks:
+                _refuse(self.failures.marked(pair_key(name, self._address(req))))
             return entry.caller
+        pair = pair_key(name, self._address(req))
+        _refuse(self.failures.wait(pair))
         # NOTE: no user name holds U+0000 (user.json), and PostgreSQL fails a
         # query given one.
         user = _USER_BY_NAME.first(name=name) if '\x00' not in name else None
@@ -164,10 +225,14 @@ class Authenticator:
         # whether a user exists.
         stored = user.password_hash if user else _DUMMY_HASH
         if not verify_password(password, stored) or user is None:
+            self.failures.failed(pair)
             raise unauthorized('Wrong user name or password')
         caller = Caller(user)
         self._remember(key, _Remembered(caller, None, self._until()))
         return caller
+
+    def _address(self, req: falcon.Request | None) -> str:
+        return '' if req is None else client_address(req, self.config)
 
     def _bearer(self, secret: str) -> Caller:
         if not secret:
@@ -190,6 +255,18 @@ class Authenticator:
 
     def _until(self) -> float:
         return time.monotonic() + self.cache_seconds
+
+
+def _refuse(seconds: int) -> None:
+    """Answer 429 when a pair has to wait ``seconds`` (0: let it through)."""
+    if seconds:
+        raise ApiError.one(
+            429,
+            '429-TOO-MANY-REQUESTS',
+            'Too many failed sign-ins for this user name from this address; '
+            f'try again in {seconds} seconds',
+            Retry_After=str(seconds),
+        )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ DEFAULT_MAX_PAGE = 1000
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TASK_RETENTION = 86400
 DEFAULT_AUTH_CACHE_SECONDS = 60
+DEFAULT_AUTH_FAILURES_PER_MINUTE = 10
 DEFAULT_PREFIX = '/api'
 DEFAULT_TASK_LEASE = 30
 DEFAULT_TASK_MAX_ATTEMPTS = 3
@@ -58,6 +59,7 @@ class Config:
     deprecated_versions: dict[int, Deprecation] = field(default_factory=dict)
     log_level: str = 'INFO'
     auth_cache_seconds: int = DEFAULT_AUTH_CACHE_SECONDS
+    auth_failures_per_minute: int = DEFAULT_AUTH_FAILURES_PER_MINUTE
     prefix: str = DEFAULT_PREFIX
     task_lease: float = DEFAULT_TASK_LEASE
     task_max_attempts: int = DEFAULT_TASK_MAX_ATTEMPTS
@@ -97,6 +99,12 @@ class Config:
             log_level=env.get('ABIQ_LOG_LEVEL', 'INFO').upper(),
             auth_cache_seconds=_positive(
                 env, 'ABIQ_AUTH_CACHE_SECONDS', DEFAULT_AUTH_CACHE_SECONDS, zero=True
+            ),
+            auth_failures_per_minute=_positive(
+                env,
+                'ABIQ_AUTH_FAILURES_PER_MINUTE',
+                DEFAULT_AUTH_FAILURES_PER_MINUTE,
+                zero=True,
             ),
             task_lease=_positive(env, 'ABIQ_TASK_LEASE', DEFAULT_TASK_LEASE),
             task_max_attempts=_positive(

@@ -133,7 +133,7 @@ class ApiMiddleware:
         req.context.urls = Urls(req.context.base, self.negotiator.vendor, accepted)
         if getattr(resource, 'auth', True):
             header = req.get_header('Authorization')
-            req.context.caller = self.services.authenticator.authenticate(header)
+            req.context.caller = self.services.authenticator.authenticate(header, req)
             if req.method == 'POST' and req.get_header('Idempotency-Key') is not None:
                 user_id = req.context.caller.user.id
                 limit = self.services.config.max_body

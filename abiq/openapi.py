@@ -63,6 +63,8 @@ _ERRORS = {
     413: 'The body is larger than ABIQ_MAX_BODY bytes',
     415: 'The Content-Type is missing or is not a type the target reads',
     422: 'The Idempotency-Key was used with a different request body',
+    429: 'Too many failed sign-ins for this user name from this address '
+    '(ABIQ_AUTH_FAILURES_PER_MINUTE)',
     503: 'The database cannot be reached, or too many requests are waiting',
 }
 _ERROR_HEADERS = {
@@ -79,6 +81,7 @@ _ERROR_HEADERS = {
         }
     },
 }
+_ERROR_HEADERS[429] = _ERROR_HEADERS[503]  # Retry-After
 _REQUEST_HEADERS = {
     'Prefer': {
         'description': 'wait=N (RFC 7240): answer when the task ends or '
@@ -351,7 +354,7 @@ class _Builder:
         if resource.answers.get(declared):
             statuses.add(406)
         if resource.auth:
-            statuses.add(401)
+            statuses |= {401, 429}  # credentials; a throttled user name
         if has_fields:
             statuses.add(404)
         if declared in resource.reads:

@@ -151,6 +151,7 @@ def test_an_operation_documents_its_body_answers_and_errors(api, world):
         '413',
         '415',
         '422',
+        '429',
         '503',
     }
     created = create_user['responses']['201']

@@ -69,7 +69,7 @@ def test_migrating_from_the_previous_version_keeps_every_row(fresh_sqlite):
         ids = make_tasks(enterprise, user, 25)
     with pytest.raises(migrations.SchemaError, match='abiq migrate'):
         migrations.check()
-    assert migrations.migrate() == [2, 3]
+    assert migrations.migrate() == [2, 3, 4]
     migrations.check()
     with database.connection_context():
         assert sorted(task.id for task in Task.select()) == sorted(ids)
@@ -106,7 +106,7 @@ def test_migrate_command(fresh_sqlite, tmp_path):
     first = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert first.returncode == 0 and 'applied [1, 2, 3]' in first.stdout
+    assert first.returncode == 0 and 'applied [1, 2, 3, 4]' in first.stdout
     again = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -25,6 +25,7 @@ from abiq.db.health import WorkerHeartbeat
 from abiq.db.models import MODELS as ACCOUNT_MODELS
 from abiq.db.models import Task
 from abiq.db.models import database
+from abiq.db.throttle import AuthFailure
 
 __all__ = ['LATEST', 'MIGRATIONS', 'SchemaError', 'check', 'current_version', 'migrate']
 
@@ -62,6 +63,10 @@ def _counters_and_paging_indexes(migrator) -> None:
     install_triggers()
 
 
+def _auth_failures(migrator) -> None:
+    database.create_tables([AuthFailure], safe=True)
+
+
 #: (version, what it does, how); applied in order, each in a transaction
 MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
     (1, 'baseline: accounts, tasks, jobs, idempotency, domain', _baseline),
@@ -71,6 +76,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
         'task tallies and account generations (triggers), paging indexes',
         _counters_and_paging_indexes,
     ),
+    (4, 'failed sign-ins per user name and address, for throttling', _auth_failures),
 )
 LATEST = MIGRATIONS[-1][0]
 
