@@ -5,12 +5,14 @@ and its answer when it ends. A repeat (same user, key, URL) within
 :data:`KEEP` gets the stored answer, marked ``Idempotent-Replayed: true``;
 with another body, 422 ``IDEMPOTENCY-1``; while the first is still running,
 409 ``IDEMPOTENCY-2``. Answers with a 5xx status are not kept, so the client
-can try again.
+can try again; nor is a 400 (see below).
 
 No secret at rest: a resource whose answer shows a secret once (a new
 token) gives this module, with :func:`keep`, the answer to store instead,
-without the secret; a replay gets that one. Only a hash of the request body
-is stored, to tell a repeat from another request.
+without the secret; a replay gets that one. A 400 is not kept, since its
+message may quote the request (a password that failed validation); it
+changed nothing, so a repeat is simply checked again. Only a hash of the request body is
+stored, to tell a repeat from another request.
 
 Keys never stick: a first request that died between :func:`begin` and
 :func:`finish` (its process killed) leaves a "processing" record behind.
@@ -126,7 +128,7 @@ def _find(user_id: int, key: str, target: str, body_hash: str) -> IdempotencyRec
 def _take_over(req, record: IdempotencyRecord, in_flight: dt.timedelta) -> None:
     """Run as new in place of an abandoned first request, or answer 409."""
     now = utcnow()
-    # APPSEC: the row count decides: of two repeats racing for one abandoned
+    # NOTE: the row count decides: of two repeats racing for one abandoned
     # record, the second's UPDATE no longer matches the refreshed created_at.
     taken = (
         IdempotencyRecord.update(created_at=now)
@@ -161,14 +163,14 @@ def _replay(resp, record: IdempotencyRecord) -> bool:
 def keep(req: falcon.Request, body: bytes) -> None:
     """Store ``body``, not the answer sent, for replays of this request.
 
-    A resource whose answer shows a secret once calls this last, with the
-    same answer without the secret (nothing may fail after it).
+    A resource whose answer shows a secret once calls this with the same
+    answer without the secret. An error answered after all is kept as is.
     """
     req.context.idempotency_body = body
 
 
 def finish(req: falcon.Request, resp: falcon.Response) -> None:
-    """Store the answer of a keyed POST (or forget the key after a 5xx)."""
+    """Store the answer of a keyed POST (or forget the key: 400, 5xx)."""
     owned = getattr(req.context, 'idempotency', None)
     if owned is None:
         return
@@ -179,7 +181,9 @@ def finish(req: falcon.Request, resp: falcon.Response) -> None:
     query = (IdempotencyRecord.id == record_id) & (
         IdempotencyRecord.created_at == claimed_at
     )
-    if status >= 500:
+    # APPSEC: a 400 is forgotten too: it changed nothing, so a repeat may be
+    # checked again, and its message may quote the body (a rejected password).
+    if status >= 500 or status == 400:
         IdempotencyRecord.delete().where(query).execute()
         return
     headers = {
@@ -187,9 +191,12 @@ def finish(req: falcon.Request, resp: falcon.Response) -> None:
         for name in _REPLAYED_HEADERS
         if resp.get_header(name) is not None
     }
+    body = resp.data
+    if status < 400:
+        body = getattr(req.context, 'idempotency_body', body)
     IdempotencyRecord.update(
         state='done',
         status=status,
         headers=orjson.dumps(headers).decode(),
-        body=getattr(req.context, 'idempotency_body', resp.data),
+        body=body,
     ).where(query).execute()

@@ -23,6 +23,7 @@ from tests.support import basic
 JSON2 = 'application/vnd.abiq.task+json; version=2'
 TOKEN = 'application/vnd.abiq.token+json'
 SLEEP = 'application/vnd.abiq.sleep+json'
+USER = 'application/vnd.abiq.user+json'
 
 
 def create_href(api: Api) -> str:
@@ -89,16 +90,19 @@ def test_repeat_while_processing_is_409(api, world):
     assert Task.select().count() == 0
 
 
-def test_errors_are_replayed_too_and_5xx_are_forgotten(api, world):
+def test_errors_are_replayed_too_but_a_400_is_answered_again(api, as_user, world):
     href = create_href(api)
+    viewer = as_user('vera')
     headers = {'Idempotency-Key': 'bad'}
-    first = api.post(
-        href, {'type': 'bad type!'}, content_type=JSON2, headers=headers, status=400
-    )
-    again = api.post(
-        href, {'type': 'bad type!'}, content_type=JSON2, headers=headers, status=400
-    )
+    sent = {'content_type': JSON2, 'headers': headers}
+    first = viewer.post(href, {'type': 'A'}, status=403, **sent)
+    again = viewer.post(href, {'type': 'A'}, status=403, **sent)
     assert again.body == first.body
+    assert again.headers['Idempotent-Replayed'] == 'true'
+    first = api.post(href, {'type': 'bad type!'}, status=400, **sent)
+    again = api.post(href, {'type': 'bad type!'}, status=400, **sent)
+    assert again.body == first.body
+    assert 'Idempotent-Replayed' not in again.headers
 
 
 def test_two_identical_posts_racing_start_one_task(app, world):
@@ -205,6 +209,23 @@ def test_a_replayed_token_creation_shows_no_secret_and_none_is_kept(api, world, 
     assert 'token.name' in values_holding(name)  # the scan sees every table
     assert values_holding(secret) == []
     assert api.as_user(f'Bearer {secret}').get('/', status=200)
+
+
+def test_a_rejected_password_is_not_kept(as_user, world):
+    admin = as_user('admin')
+    enterprises = admin.get('/', status=200).link('enterprises')
+    (acme,) = [
+        item
+        for item in admin.get(enterprises, status=200).doc['collection']
+        if item['name'] == 'acme'
+    ]
+    (users,) = [link['href'] for link in acme['links'] if link['rel'] == 'users']
+    password = 'hunter2-' * 129  # over the schema's 1024 characters
+    doc = {'name': 'zed', 'role': 'user', 'password': password}
+    sent = {'content_type': USER, 'headers': {'Idempotency-Key': 'new-user'}}
+    for _ in range(2):
+        assert admin.post(users, doc, status=400, **sent).codes == ['400-BAD-REQUEST']
+    assert values_holding(password) == []
 
 
 # -- keys never stick --------------------------------------------------------
