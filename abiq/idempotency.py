@@ -2,9 +2,25 @@
 
 The first request with a key stores a "processing" record before it runs,
 and its answer when it ends. A repeat (same user, key, URL) within
-:data:`KEEP` gets the stored answer; with another body, 422 ``IDEMPOTENCY-1``;
-while the first is still running, 409 ``IDEMPOTENCY-2``. Answers with a 5xx
-status are not kept, so the client can try again.
+:data:`KEEP` gets the stored answer, marked ``Idempotent-Replayed: true``;
+with another body, 422 ``IDEMPOTENCY-1``; while the first is still running,
+409 ``IDEMPOTENCY-2``. Answers with a 5xx status are not kept, so the client
+can try again; nor is a 400 (see below).
+
+No secret at rest: a resource whose answer shows a secret once (a new
+token) gives this module, with :func:`keep`, the answer to store instead,
+without the secret; a replay gets that one. A 400 is not kept, since its
+message may quote the request (a password that failed validation); it
+changed nothing, so a repeat is simply checked again. Only a hash of the request body is
+stored, to tell a repeat from another request.
+
+Keys never stick: a first request that died between :func:`begin` and
+:func:`finish` (its process killed) leaves a "processing" record behind.
+Once that record is older than the longest a request may run (the task
+lease, ``ABIQ_TASK_LEASE``, beyond the longest ``Prefer: wait``,
+``ABIQ_MAX_WAIT``) it counts as abandoned: the next repeat takes it over
+with a conditional UPDATE (only one of two racing repeats changes the row)
+and runs as new. A request whose record was taken over stores nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +41,9 @@ from abiq.errors import conflict
 if TYPE_CHECKING:
     import falcon
 
-__all__ = ['KEEP', 'begin', 'finish']
+    from abiq.config import Config
+
+__all__ = ['KEEP', 'begin', 'finish', 'keep']
 
 KEEP = dt.timedelta(hours=24)
 _REPLAYED_HEADERS = (
@@ -39,7 +57,9 @@ _REPLAYED_HEADERS = (
 )
 
 
-def begin(req: falcon.Request, resp: falcon.Response, user_id: int, limit: int) -> bool:
+def begin(
+    req: falcon.Request, resp: falcon.Response, user_id: int, config: Config
+) -> bool:
     """Start or replay a keyed POST; return True when the answer is replayed.
 
     Raises:
@@ -49,6 +69,34 @@ def begin(req: falcon.Request, resp: falcon.Response, user_id: int, limit: int) 
     key = req.get_header('Idempotency-Key') or ''
     if not 0 < len(key) <= 255:
         raise bad_request('400-BAD-REQUEST', 'Idempotency-Key must be 1-255 characters')
+    body_hash = _fingerprint(req, config.max_body)
+    target = req.relative_uri
+    now = utcnow()
+    expired = IdempotencyRecord.created_at < now - KEEP
+    IdempotencyRecord.delete().where(expired).execute()
+    try:
+        record = IdempotencyRecord.create(
+            user=user_id,
+            key=key,
+            target=target,
+            body_hash=body_hash,
+            created_at=now,
+        )
+    except peewee.IntegrityError:
+        found = _find(user_id, key, target, body_hash)
+        if found.state == 'done':
+            return _replay(resp, found)
+        # NOTE: a request may wait up to max_wait for its task, then run up
+        # to a lease like a worker's; a record older than both is abandoned.
+        in_flight = dt.timedelta(seconds=config.task_lease + config.max_wait)
+        _take_over(req, found, in_flight)
+        return False
+    req.context.idempotency = (record.id, now)
+    return False
+
+
+def _fingerprint(req: falcon.Request, limit: int) -> str:
+    """Read the request body (kept for the resource); return its hash."""
     if req.content_length is not None and req.content_length > limit:
         raise ApiError.one(
             413,
@@ -57,43 +105,53 @@ def begin(req: falcon.Request, resp: falcon.Response, user_id: int, limit: int) 
         )
     body = req.bounded_stream.read(limit + 1)
     req.context.raw_body = body
-    digest = hashlib.sha256((req.content_type or '').encode() + b'\0' + body)
-    target = req.relative_uri
-    IdempotencyRecord.delete().where(
-        IdempotencyRecord.created_at < utcnow() - KEEP
-    ).execute()
-    try:
-        record = IdempotencyRecord.create(
-            user=user_id, key=key, target=target, body_hash=digest.hexdigest()
-        )
-    except peewee.IntegrityError:
-        return _replay(resp, user_id, key, target, digest.hexdigest())
-    req.context.idempotency = record.id
-    return False
+    return hashlib.sha256((req.content_type or '').encode() + b'\0' + body).hexdigest()
 
 
-def _replay(resp, user_id: int, key: str, target: str, body_hash: str) -> bool:
+def _find(user_id: int, key: str, target: str, body_hash: str) -> IdempotencyRecord:
     record = IdempotencyRecord.get_or_none(
         (IdempotencyRecord.user == user_id)
         & (IdempotencyRecord.key == key)
         & (IdempotencyRecord.target == target)
     )
     if record is None:  # deleted meanwhile (its first answer was a 5xx)
-        raise conflict(
-            'IDEMPOTENCY-2',
-            'A request with this Idempotency-Key is being processed; try again shortly',
-        )
+        raise _in_flight()
     if record.body_hash != body_hash:
         raise ApiError.one(
             422,
             'IDEMPOTENCY-1',
             'This Idempotency-Key was used with a different request body',
         )
-    if record.state != 'done':
-        raise conflict(
-            'IDEMPOTENCY-2',
-            'A request with this Idempotency-Key is being processed; try again shortly',
+    return record
+
+
+def _take_over(req, record: IdempotencyRecord, in_flight: dt.timedelta) -> None:
+    """Run as new in place of an abandoned first request, or answer 409."""
+    now = utcnow()
+    # NOTE: the row count decides: of two repeats racing for one abandoned
+    # record, the second's UPDATE no longer matches the refreshed created_at.
+    taken = (
+        IdempotencyRecord.update(created_at=now)
+        .where(
+            (IdempotencyRecord.id == record.id)
+            & (IdempotencyRecord.state == 'processing')
+            & (IdempotencyRecord.created_at < now - in_flight)
         )
+        .execute()
+    )
+    if taken != 1:
+        raise _in_flight()
+    req.context.idempotency = (record.id, now)
+
+
+def _in_flight() -> ApiError:
+    return conflict(
+        'IDEMPOTENCY-2',
+        'A request with this Idempotency-Key is being processed; try again shortly',
+    )
+
+
+def _replay(resp, record: IdempotencyRecord) -> bool:
     resp.status = record.status
     for name, value in orjson.loads(record.headers).items():
         resp.set_header(name, value)
@@ -102,14 +160,30 @@ def _replay(resp, user_id: int, key: str, target: str, body_hash: str) -> bool:
     return True
 
 
+def keep(req: falcon.Request, body: bytes) -> None:
+    """Store ``body``, not the answer sent, for replays of this request.
+
+    A resource whose answer shows a secret once calls this with the same
+    answer without the secret. An error answered after all is kept as is.
+    """
+    req.context.idempotency_body = body
+
+
 def finish(req: falcon.Request, resp: falcon.Response) -> None:
-    """Store the answer of a keyed POST (or forget the key after a 5xx)."""
-    record_id = getattr(req.context, 'idempotency', None)
-    if record_id is None:
+    """Store the answer of a keyed POST (or forget the key: 400, 5xx)."""
+    owned = getattr(req.context, 'idempotency', None)
+    if owned is None:
         return
     status = resp.status if isinstance(resp.status, int) else int(str(resp.status)[:3])
-    query = IdempotencyRecord.id == record_id
-    if status >= 500:
+    # NOTE: created_at is this request's claim: a repeat that took the record
+    # over (this request looked abandoned) refreshed it.
+    record_id, claimed_at = owned
+    query = (IdempotencyRecord.id == record_id) & (
+        IdempotencyRecord.created_at == claimed_at
+    )
+    # APPSEC: a 400 is forgotten too: it changed nothing, so a repeat may be
+    # checked again, and its message may quote the body (a rejected password).
+    if status >= 500 or status == 400:
         IdempotencyRecord.delete().where(query).execute()
         return
     headers = {
@@ -117,9 +191,12 @@ def finish(req: falcon.Request, resp: falcon.Response) -> None:
         for name in _REPLAYED_HEADERS
         if resp.get_header(name) is not None
     }
+    body = resp.data
+    if status < 400:
+        body = getattr(req.context, 'idempotency_body', body)
     IdempotencyRecord.update(
         state='done',
         status=status,
         headers=orjson.dumps(headers).decode(),
-        body=resp.data,
+        body=body,
     ).where(query).execute()

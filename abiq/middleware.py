@@ -136,8 +136,8 @@ class ApiMiddleware:
             req.context.caller = self.services.authenticator.authenticate(header, req)
             if req.method == 'POST' and req.get_header('Idempotency-Key') is not None:
                 user_id = req.context.caller.user.id
-                limit = self.services.config.max_body
-                resp.complete = idempotency.begin(req, resp, user_id, limit)
+                config = self.services.config
+                resp.complete = idempotency.begin(req, resp, user_id, config)
 
     def process_response(
         self,

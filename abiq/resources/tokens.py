@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import falcon
 
+from abiq import idempotency
 from abiq.auth import Caller
 from abiq.db.models import Token
 from abiq.db.models import User
@@ -83,26 +85,16 @@ class Collection(Resource):
         self.send(req, resp, self.collection(req, page, items, href_for, extra))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
-        """Create a token for yourself: 201, with the secret shown this once."""
+        """Create a token for yourself: 201, with the secret shown this once.
+
+        A replay of the same keyed request answers the token without it.
+        """
         caller = self.caller(req)
         user = _owner(caller, User.get_or_none(User.id == user_id))
         if user.id != caller.user.id:
             raise forbidden('Tokens can only be created by their own user')
         doc = self.read(req)
-        expires_at = None
-        if doc.get('expiresAt'):
-            try:
-                expires_at = parse_rfc3339(doc['expiresAt'])
-            except ValueError as ex:
-                # NOTE: the schema's pattern admits a 13th month or a 75th day.
-                raise bad_request(
-                    '400-BAD-REQUEST',
-                    f'/expiresAt: {doc["expiresAt"]!r} is not a date and time',
-                ) from ex
-            if expires_at <= utcnow():
-                raise bad_request(
-                    '400-BAD-REQUEST', '/expiresAt: must be in the future'
-                )
+        expires_at = _expires_at(doc.get('expiresAt'))
         secret = new_secret()
         token = Token.create(
             user=user.id,
@@ -111,9 +103,30 @@ class Collection(Resource):
             expires_at=expires_at,
         )
         urls = self.urls(req)
+        self.send(req, resp, render_token(token, urls))
+        public = resp.data
         self.send(req, resp, render_token(token, urls, secret))
         resp.status = falcon.HTTP_201
         resp.location = urls.token(token.id)
+        # APPSEC: the secret is shown once; an idempotency record keeps, and a
+        # replay answers, the token without it (only its hash is stored).
+        idempotency.keep(req, public)
+
+
+def _expires_at(text: str | None) -> dt.datetime | None:
+    """Return a new token's expiry: none, or a moment in the future."""
+    if not text:
+        return None
+    try:
+        expires_at = parse_rfc3339(text)
+    except ValueError as ex:
+        # NOTE: the schema's pattern admits a 13th month or a 75th day.
+        raise bad_request(
+            '400-BAD-REQUEST', f'/expiresAt: {text!r} is not a date and time'
+        ) from ex
+    if expires_at <= utcnow():
+        raise bad_request('400-BAD-REQUEST', '/expiresAt: must be in the future')
+    return expires_at
 
 
 class Item(Resource):
