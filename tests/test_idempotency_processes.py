@@ -19,10 +19,10 @@ from abiq.db.models import utcnow
 from abiq.pgnotify import is_postgres
 from tests.engine_support import eventually
 from tests.engine_support import running_workers
+from tests.processes import Cluster
+from tests.processes import free_port
 from tests.support import VENDOR_TYPE
 from tests.support import validate_document
-from tests.test_scale_out import Cluster
-from tests.test_scale_out import free_port
 
 SLEEP = 'application/vnd.abiq.sleep+json'
 KEY = 'killed-server'
