@@ -40,8 +40,8 @@ MAX_ACCEPT = 8192
 # NOTE: only the answers to headers this short are remembered; a longer one is
 # negotiated each time, so no cache holds more than this of one header.
 _CACHED_ACCEPT = 256
-# NOTE: what one remembered answer holds besides its header: the key tuple,
-# its dict slot and the Accepted (or the error) itself.
+# NOTE: what one remembered answer holds besides its header (and an error's
+# message): the key tuple, its slot and the Accepted or the error (measured).
 _ANSWER_BYTES = 600
 
 
@@ -105,7 +105,8 @@ class Negotiator:
         found = self.answers.get(key)
         if found is None:
             found = _negotiate(self, accept, name, any_name)
-            size = _ANSWER_BYTES + len(accept or '') + len(name)
+            message = found.message if isinstance(found, MediaTypeError) else ''
+            size = _ANSWER_BYTES + len(accept or '') + len(name) + len(message)
             self.answers.put(key, found, size)
         return found
 
