@@ -18,13 +18,13 @@ authenticator's epoch).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
 import falcon
 
+from abiq.caches import BoundedCache
 from abiq.db.models import utcnow
 
 if TYPE_CHECKING:
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from abiq.db.models import Task
 
 __all__ = ['FinishedTasks']
+
+# NOTE: what one kept answer holds besides its body, headers and key: the
+# _Answer, the key tuple and the cache's slot.
+_ANSWER_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,18 @@ class FinishedTasks:
 
     Args:
         authenticator: whose epoch tells when accounts changed.
-        size: how many answers are kept (the oldest go first).
+        size: how many answers are kept (the least recently used go first).
+        max_bytes: how many bytes of bodies, headers and keys are kept.
     """
 
-    def __init__(self, authenticator: Authenticator, size: int = 2048) -> None:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        size: int = 2048,
+        max_bytes: int = 16 * 1024 * 1024,
+    ) -> None:
         self.authenticator = authenticator
-        self.size = size
-        self._answers: dict[Any, _Answer] = {}
-        self._lock = threading.Lock()
+        self.answers: BoundedCache[_Answer] = BoundedCache(size, max_bytes)
 
     def answer(self, key: Any, caller: Caller, resp: falcon.Response) -> int | None:
         """Answer from memory when possible; return the task's revision then.
@@ -67,14 +75,13 @@ class FinishedTasks:
             key: what identifies the representation (task id, media type,
                 base URL).
         """
-        found = self._answers.get(key)
+        found = self.answers.get(key)
         if found is None or found.epoch != self.authenticator.epoch:
             return None
         if not caller.sees_enterprise(found.enterprise_id):
             return None
         if found.expires_at is not None and found.expires_at <= utcnow():
-            with self._lock:
-                self._answers.pop(key, None)
+            self.answers.pop(key)
             return None
         resp.status = found.status
         resp.data = found.body
@@ -98,7 +105,6 @@ class FinishedTasks:
             resp.data,
             resp.headers,
         )
-        with self._lock:
-            while len(self._answers) >= self.size:
-                del self._answers[next(iter(self._answers))]
-            self._answers[key] = answer
+        headers = sum(len(name) + len(value) for name, value in answer.headers.items())
+        size = _ANSWER_BYTES + len(answer.body or b'') + headers + len(repr(key))
+        self.answers.put(key, answer, size)

@@ -2,18 +2,21 @@
 
 The base URL of a request comes from, in order: ``ABIQ_PUBLIC_URL``; the
 ``Forwarded`` / ``X-Forwarded-*`` headers when the peer is a trusted proxy; the
-request itself. A forwarded prefix goes in front of the API's own prefix.
+request's ``Host``; the address the server listens on. An invalid value is
+skipped for the next source. A forwarded prefix goes in front of the API's
+own prefix.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import quote
 from urllib.parse import urlencode
+
+from abiq.caches import BoundedCache
 
 if TYPE_CHECKING:
     import falcon
@@ -21,16 +24,20 @@ if TYPE_CHECKING:
     from abiq.config import Config
     from abiq.media import Accepted
 
-__all__ = ['Link', 'Urls', 'base_url']
+__all__ = ['DIRECT_BASES', 'Link', 'Urls', 'base_url']
 
 Link = dict[str, str]
 
 # APPSEC: a Host or forwarded value becomes part of every href; anything that
-# is not a plain host[:port] is ignored rather than echoed into documents.
+# is not a plain host[:port] (a DNS name of at most 253 characters, or a
+# bracketed IPv6 address) is skipped rather than echoed into documents.
 _HOST = re.compile(
     r'^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$'
 )
+_MAX_HOST = 253 + len(':65535')
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?$")
+_MAX_PREFIX = 256
+_SCHEMES = ('http', 'https')
 # NOTE: ids and names made only of unreserved characters (RFC 3986) need no
 # quoting; checking is much cheaper than quoting every segment of every link.
 _UNRESERVED = re.compile(r'[A-Za-z0-9._~-]+')
@@ -60,44 +67,89 @@ def _forwarded(header: str) -> dict[str, str]:
     return {key.strip().lower(): value.strip().strip('"') for key, _, value in pairs}
 
 
-def _proxied(req: falcon.Request, scheme: str, host: str) -> tuple[str, str, str]:
-    forwarded = _forwarded(req.get_header('Forwarded') or '')
-    scheme = forwarded.get('proto') or req.get_header('X-Forwarded-Proto') or scheme
-    host = forwarded.get('host') or req.get_header('X-Forwarded-Host') or host
-    prefix = req.get_header('X-Forwarded-Prefix') or ''
-    scheme = scheme.split(',')[0].strip().lower()
-    host = host.split(',')[0].strip()
-    prefix = prefix.split(',')[0].strip().rstrip('/')
+def _first(value: str | None) -> str:
+    """Return the first entry of a comma-separated header value."""
+    return value.split(',')[0].strip() if value else ''
+
+
+def _host(value: str | None) -> str | None:
+    """Return a host[:port] when it is a valid one, else None."""
+    host = (value or '').strip()
+    return host if len(host) <= _MAX_HOST and _HOST.match(host) else None
+
+
+def _scheme(value: str | None) -> str | None:
+    """Return a header's scheme when it is http or https, else None."""
+    scheme = _first(value).lower()
+    return scheme if scheme in _SCHEMES else None
+
+
+def _prefix(value: str | None) -> str:
+    """Return a forwarded path prefix when it is a valid path, else ''."""
+    prefix = _first(value).rstrip('/')
     if prefix and not prefix.startswith('/'):
         prefix = '/' + prefix
-    return scheme, host, prefix if _PREFIX.match(prefix or '/') else ''
+    valid = len(prefix) <= _MAX_PREFIX and _PREFIX.match(prefix or '/')
+    return prefix if valid else ''
+
+
+def _valid(*candidates: str | None) -> str | None:
+    """Return the first candidate that is valid (not None)."""
+    return next((found for found in candidates if found is not None), None)
 
 
 def base_url(req: falcon.Request, config: Config) -> str:
-    """Return the absolute URL of the API root, without a trailing slash."""
+    """Return the absolute URL of the API root, without a trailing slash.
+
+    Each source of the scheme, the host and the prefix is taken in order
+    and skipped when invalid: a trusted proxy's ``Forwarded``, then its
+    ``X-Forwarded-*``, then the request's own ``Host``, and finally the
+    address the server listens on.
+    """
     if config.public_url:
         return config.public_url.rstrip('/') + config.prefix
-    env = req.env
-    scheme = env.get('wsgi.url_scheme', 'http')
-    host = req.get_header('Host') or ''
     if not _trusted(req, config):
-        server = (env.get('SERVER_NAME', 'localhost'), env.get('SERVER_PORT', '80'))
-        return _direct_base(scheme, host, server, config.prefix)
-    if not _HOST.match(host):
+        return _direct_base(req, config.prefix)
+    forwarded = _forwarded(req.get_header('Forwarded') or '')
+    proto = req.get_header('X-Forwarded-Proto')
+    scheme = _valid(_scheme(forwarded.get('proto')), _scheme(proto))
+    host = _valid(
+        _host(forwarded.get('host')),
+        _host(_first(req.get_header('X-Forwarded-Host'))),
+        _host(req.get_header('Host')),
+    )
+    prefix = _prefix(req.get_header('X-Forwarded-Prefix'))
+    return _built(req, scheme, host, prefix + config.prefix)
+
+
+# NOTE: a client sends the same Host on every request; the base URL it leads
+# to is worked out once. Host is the client's to set: only values short
+# enough to be a host are kept, in a cache bounded in entries and bytes.
+DIRECT_BASES: BoundedCache[str] = BoundedCache(256, 256 * 1024)
+_BASE_BYTES = 400
+
+
+def _direct_base(req: falcon.Request, prefix: str) -> str:
+    """Return the base URL of a request that came through no proxy."""
+    raw = req.get_header('Host') or ''
+    if len(raw) > _MAX_HOST:
+        return _built(req, None, None, prefix)
+    env = req.env
+    server = (env.get('SERVER_NAME'), env.get('SERVER_PORT'))
+    key = (raw, env.get('wsgi.url_scheme'), server, prefix)
+    found = DIRECT_BASES.get(key)
+    if found is None:
+        found = _built(req, None, _host(raw), prefix)
+        DIRECT_BASES.put(key, found, _BASE_BYTES + 2 * (len(raw) + len(prefix)))
+    return found
+
+
+def _built(req: falcon.Request, scheme: str | None, host: str | None, path: str) -> str:
+    """Join a URL; a scheme or host left None comes from the server."""
+    env = req.env
+    if host is None:
         host = f'{env.get("SERVER_NAME", "localhost")}:{env.get("SERVER_PORT", "80")}'
-    scheme, host, prefix = _proxied(req, scheme, host)
-    if scheme not in ('http', 'https') or not _HOST.match(host):
-        scheme, host = env.get('wsgi.url_scheme', 'http'), req.get_header('Host')
-    return _joined(scheme, host, prefix + config.prefix)
-
-
-# NOTE: a client sends the same Host on every request; the base URL it
-# leads to is worked out once (a bounded cache: Host is the client's to set).
-@lru_cache(maxsize=256)
-def _direct_base(scheme: str, host: str, server: tuple[str, str], prefix: str) -> str:
-    if not _HOST.match(host):
-        host = f'{server[0]}:{server[1]}'
-    return _joined(scheme, host, prefix)
+    return _joined(scheme or env.get('wsgi.url_scheme', 'http'), host, path)
 
 
 def _joined(scheme: str, host: str, path: str) -> str:

@@ -1,4 +1,4 @@
-"""Vendor media types: parsing, ``Accept`` negotiation and ``Content-Type`` checks.
+"""Vendor media types: ``Accept`` negotiation and ``Content-Type`` checks.
 
 Every representation is ``application/vnd.{vendor}.{name}+{format}; version={N}``.
 The rules are the table of API.md section 2; the version a response is written
@@ -7,11 +7,19 @@ in always comes from the accepted type (as DRF's AcceptHeaderVersioning does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from abiq.caches import BoundedCache
+from abiq.errors import quoted
+from abiq.mediatypes import FORMATS
+from abiq.mediatypes import PLAIN_TYPES
+from abiq.mediatypes import Accepted
+from abiq.mediatypes import MediaRange
+from abiq.mediatypes import MediaTypeError
+from abiq.mediatypes import parse_accept
+from abiq.mediatypes import parse_media_type
 
 __all__ = [
     'FORMATS',
+    'MAX_ACCEPT',
     'Accepted',
     'MediaRange',
     'MediaTypeError',
@@ -20,104 +28,21 @@ __all__ = [
     'parse_media_type',
 ]
 
-FORMATS = ('json', 'xml')
-
 # Specificity of a matching range; a higher value wins a tie on q.
 _EXACT, _PLAIN, _SUFFIX, _WILDCARD = 3, 2, 1, 0
-_PLAIN_TYPES = {
-    'application/json': 'json',
-    'application/xml': 'xml',
-    'text/xml': 'xml',
-}
 _SUFFIX_TYPES = {'application/*+json': 'json', 'application/*+xml': 'xml'}
 _ANY_TYPES = ('*/*', 'application/*')
 
-
-class MediaTypeError(ValueError):
-    """A media type cannot be served or read; ``code`` says which rule failed."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class MediaRange:
-    """One entry of an ``Accept`` header (or a ``Content-Type``)."""
-
-    mime: str
-    params: tuple[tuple[str, str], ...]
-    q: float
-
-    def param(self, name: str) -> str | None:
-        """Return a parameter's value, or None."""
-        for key, value in self.params:
-            if key == name:
-                return value
-        return None
-
-    @property
-    def format(self) -> str | None:
-        """Return the format this range names, if any."""
-        if self.mime.endswith('+json'):
-            return 'json'
-        if self.mime.endswith('+xml'):
-            return 'xml'
-        return _PLAIN_TYPES.get(self.mime)
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """The negotiated representation: media type name, format and version."""
-
-    name: str
-    format: str
-    version: int
-
-    def content_type(self, vendor: str) -> str:
-        """Return the full vendor type with its version."""
-        media = f'application/vnd.{vendor}.{self.name}+{self.format}'
-        return f'{media}; version={self.version}'
-
-    def link_type(self, vendor: str, name: str) -> str:
-        """Return the ``type`` of a link to a ``name`` resource (no version)."""
-        return f'application/vnd.{vendor}.{name}+{self.format}'
-
-    def as_name(self, name: str) -> Accepted:
-        """Return the same format and version for another media type name."""
-        return Accepted(name, self.format, self.version)
-
-
-def parse_media_type(text: str, q_default: float = 1.0) -> MediaRange | None:
-    """Parse one media type with parameters; None when it is not one."""
-    mime, _, rest = text.partition(';')
-    mime = mime.strip().lower()
-    if mime.count('/') != 1 or not all(mime.split('/')):
-        return None
-    params, q = [], q_default
-    for part in rest.split(';'):
-        key, sep, value = part.partition('=')
-        key, value = key.strip().lower(), value.strip().strip('"')
-        if not sep or not key:
-            continue
-        if key == 'q':
-            try:
-                q = min(max(float(value), 0.0), 1.0)
-            except ValueError:
-                q = 0.0
-        else:
-            params.append((key, value))
-    return MediaRange(mime, tuple(params), q)
-
-
-@lru_cache(maxsize=512)
-def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
-    """Parse an ``Accept`` header; a missing or empty one accepts anything."""
-    if not header or not header.strip():
-        return (MediaRange('*/*', (), 1.0),)
-    ranges = (parse_media_type(item) for item in header.split(','))
-    return tuple(item for item in ranges if item is not None)
+# APPSEC: an Accept header longer than this is refused (431) unparsed: real
+# clients send a few hundred characters, and parsing 200 KB on every request
+# is work a client would choose for us.
+MAX_ACCEPT = 8192
+# NOTE: only the answers to headers this short are remembered; a longer one is
+# negotiated each time, so no cache holds more than this of one header.
+_CACHED_ACCEPT = 256
+# NOTE: what one remembered answer holds besides its header (and an error's
+# message): the key tuple, its slot and the Accepted or the error (measured).
+_ANSWER_BYTES = 600
 
 
 class Negotiator:
@@ -126,13 +51,24 @@ class Negotiator:
     Args:
         vendor: the vendor part of the media types (``abiq``).
         versions: the supported versions, oldest first.
+        entries: how many answers to short ``Accept`` headers are kept.
+        max_bytes: how many bytes those answers may hold in all.
     """
 
-    def __init__(self, vendor: str, versions: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        vendor: str,
+        versions: tuple[int, ...],
+        entries: int = 2048,
+        max_bytes: int = 2 * 1024 * 1024,
+    ) -> None:
         self.vendor = vendor
         self.versions = versions
         self.latest = max(versions)
         self._prefix = f'application/vnd.{vendor}.'
+        self.answers: BoundedCache[Accepted | MediaTypeError] = BoundedCache(
+            entries, max_bytes
+        )
 
     def negotiate(
         self, accept: str | None, name: str, *, any_name: bool = False
@@ -146,9 +82,33 @@ class Negotiator:
                 version (a request that may answer with a task).
 
         Raises:
-            MediaTypeError: ``406-NOT-ACCEPTABLE``; nothing acceptable.
+            MediaTypeError: ``406-NOT-ACCEPTABLE``, nothing acceptable;
+                ``431-REQUEST-HEADER-FIELDS-TOO-LARGE``, over MAX_ACCEPT.
         """
-        return _negotiate(self, accept, name, any_name)
+        if accept is not None and len(accept) > MAX_ACCEPT:
+            raise MediaTypeError(
+                '431-REQUEST-HEADER-FIELDS-TOO-LARGE',
+                f'The Accept header is longer than {MAX_ACCEPT} characters',
+            )
+        found = self._answer(accept, name, any_name)
+        if isinstance(found, MediaTypeError):
+            raise MediaTypeError(found.code, found.message)
+        return found
+
+    def _answer(
+        self, accept: str | None, name: str, any_name: bool
+    ) -> Accepted | MediaTypeError:
+        """Negotiate, or remember the answer to a short header."""
+        if accept is not None and len(accept) > _CACHED_ACCEPT:
+            return _negotiate(self, accept, name, any_name)
+        key = (accept, name, any_name)
+        found = self.answers.get(key)
+        if found is None:
+            found = _negotiate(self, accept, name, any_name)
+            message = found.message if isinstance(found, MediaTypeError) else ''
+            size = _ANSWER_BYTES + len(accept or '') + len(name) + len(message)
+            self.answers.put(key, found, size)
+        return found
 
     def vendor_name(self, mime: str) -> tuple[str, str | None] | None:
         """Split ``application/vnd.abiq.task+xml`` into ('task', 'xml')."""
@@ -170,7 +130,8 @@ class Negotiator:
     def error_format(self, accept: str | None) -> Accepted:
         """Choose format and version of an error document (section 6)."""
         best: MediaRange | None = None
-        for media in parse_accept(accept):
+        too_long = accept is not None and len(accept) > MAX_ACCEPT
+        for media in () if too_long else parse_accept(accept):
             if media.format and media.q > 0 and (best is None or media.q > best.q):
                 best = media
             elif best is not None and media.format == 'json' and media.q == best.q:
@@ -198,7 +159,7 @@ class Negotiator:
         )
         raise MediaTypeError(
             '415-UNSUPPORTED-MEDIA-TYPE',
-            f'Content-Type {header or "(none)"!s} is not supported here; '
+            f'Content-Type {quoted(header or "(none)")} is not supported here; '
             f'send one of {offered}, application/json or application/xml',
         )
 
@@ -212,7 +173,7 @@ class Negotiator:
         if version is None:
             raise MediaTypeError(
                 '415-UNSUPPORTED-MEDIA-TYPE-VERSION',
-                f'Version {media.param("version")} of {media.mime} is not '
+                f'Version {quoted(media.param("version"))} of {media.mime} is not '
                 f'supported; supported versions: {self._versions_text()}',
             )
         return Accepted(split[0], split[1] or 'json', version)
@@ -246,8 +207,8 @@ def _other_format(found: tuple, excluded: set) -> tuple | None:
 
 def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     """Return (specificity, format, version), 'version' or None for one range."""
-    if media.mime in _PLAIN_TYPES:
-        return _PLAIN, _PLAIN_TYPES[media.mime], neg.latest
+    if media.mime in PLAIN_TYPES:
+        return _PLAIN, PLAIN_TYPES[media.mime], neg.latest
     if media.mime in _SUFFIX_TYPES:
         return _SUFFIX, _SUFFIX_TYPES[media.mime], neg.latest
     if media.mime in _ANY_TYPES:
@@ -261,10 +222,9 @@ def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     return _EXACT, split[1] or 'json', version
 
 
-# NOTE: clients send a handful of distinct Accept headers; the answer for
-# each (and each resource's media type name) is worked out once.
-@lru_cache(maxsize=2048)
-def _negotiate(neg: Negotiator, accept: str | None, name: str, any_name: bool):
+def _negotiate(
+    neg: Negotiator, accept: str | None, name: str, any_name: bool
+) -> Accepted | MediaTypeError:
     ranges = parse_accept(accept)
     excluded = _excluded(neg, ranges, name, any_name)
     best, best_key, bad_version = None, None, False
@@ -283,14 +243,15 @@ def _negotiate(neg: Negotiator, accept: str | None, name: str, any_name: bool):
     if best is not None:
         return Accepted(name, best[1], best[2])
     if bad_version:
-        raise MediaTypeError(
+        return MediaTypeError(
             '406-NOT-ACCEPTABLE',
             f'The requested version of {name} is not supported; '
             f'supported versions: {neg._versions_text()}',
         )
-    raise MediaTypeError(
+    return MediaTypeError(
         '406-NOT-ACCEPTABLE',
-        f'Cannot answer with any type in Accept: {accept}; this resource offers '
+        f'Cannot answer with any type in Accept: {quoted(accept)}; '
+        'this resource offers '
         f'application/vnd.{neg.vendor}.{name}+json and '
         f'application/vnd.{neg.vendor}.{name}+xml '
         f'(versions {neg._versions_text()})',

@@ -128,7 +128,7 @@ class ApiMiddleware:
                     req.accept, name, any_name=any_name
                 )
             except MediaTypeError as ex:
-                raise ApiError.one(406, ex.code, ex.message) from ex
+                raise ApiError.one(ex.status, ex.code, ex.message) from ex
         req.context.accepted = accepted
         req.context.urls = Urls(req.context.base, self.negotiator.vendor, accepted)
         if getattr(resource, 'auth', True):

@@ -17,6 +17,7 @@ import peewee
 
 from abiq.db.compiled import load
 from abiq.errors import bad_request
+from abiq.errors import quoted
 
 __all__ = ['CollectionSpec', 'Page', 'PageParams', 'page_links']
 
@@ -75,7 +76,7 @@ class PageParams:
         if by not in spec.sort_fields:
             allowed = ', '.join(sorted(spec.sort_fields))
             raise bad_request(
-                'QUERY-0', f'Invalid by parameter {by!r}; use one of {allowed}'
+                'QUERY-0', f'Invalid by parameter {quoted(by)!r}; use one of {allowed}'
             )
         asc = values.get('asc', 'true').lower()
         if asc not in ('true', 'false'):
@@ -139,7 +140,8 @@ def _integer(raw: str, code: str, name: str) -> int:
     try:
         return int(raw)
     except ValueError as ex:
-        raise bad_request(code, f'{name} must be a whole number, not {raw!r}') from ex
+        message = f'{name} must be a whole number, not {quoted(raw)!r}'
+        raise bad_request(code, message) from ex
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from abiq import xmlcodec
 from abiq.errors import ApiError
 from abiq.errors import ErrorItem
 from abiq.errors import bad_request
+from abiq.errors import quoted
 from abiq.media import Accepted
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
@@ -120,7 +121,7 @@ class Codec:
         if body_type.name == 'task':
             _normalize_statuses(doc)
         problems = [
-            f'{v.pointer}: {v.message}'
+            quoted(f'{v.pointer}: {v.message}')
             for v in self.schemas.request_violations(
                 doc, body_type.name, body_type.version
             )
@@ -174,7 +175,7 @@ class Codec:
             raise ApiError(
                 400,
                 [
-                    ErrorItem('400-BAD-REQUEST', f'{err.path}: {err.message}')
+                    ErrorItem('400-BAD-REQUEST', quoted(f'{err.path}: {err.message}'))
                     for err in schema.error_log
                 ],
             )
@@ -185,7 +186,7 @@ def _from_json(data: bytes) -> dict[str, Any]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as ex:
-        raise bad_request('400-BAD-REQUEST', f'Malformed JSON: {ex}') from ex
+        raise bad_request('400-BAD-REQUEST', f'Malformed JSON: {quoted(ex)}') from ex
     if not isinstance(doc, dict):
         raise bad_request('400-BAD-REQUEST', '/: the body must be an object')
     return _whole_numbers(doc)

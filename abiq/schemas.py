@@ -18,10 +18,15 @@ import orjson
 import referencing
 from referencing.jsonschema import DRAFT202012
 
+from abiq.errors import quoted
+
 __all__ = ['SchemaStore', 'Violation']
 
 # The pointer of a link object: an item of a "links" array.
 _LINK = re.compile(r'/links/[0-9]+$')
+# APPSEC: jsonschema quotes the whole offending value ("'...1 MiB...' is too
+# long"); a message shows this much of it, leaving room for the rule.
+_SHOWN_VALUE = 120
 
 # NOTE: files are registered under their file URI so relative "$ref"s such as
 # "common.json#/$defs/links" resolve here exactly as they do for a client that
@@ -99,7 +104,7 @@ class SchemaStore:
         """
         validator = self._validators[(name, version)]
         found = {
-            Violation(_pointer(leaf), leaf.message)
+            Violation(_pointer(leaf), _message(leaf))
             for error in validator.iter_errors(doc)
             for leaf in _leaves(error)
         }
@@ -127,6 +132,13 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
     if error.context:
         return [leaf for sub in error.context for leaf in _leaves(sub)]
     return [error]
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    shown = repr(error.instance)
+    if len(shown) <= _SHOWN_VALUE:
+        return error.message
+    return error.message.replace(shown, quoted(shown, _SHOWN_VALUE))
 
 
 def _pointer(error: jsonschema.ValidationError) -> str:

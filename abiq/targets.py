@@ -17,6 +17,7 @@ from abiq.db.domain import VirtualMachine
 from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.errors import bad_request
+from abiq.errors import quoted
 
 if TYPE_CHECKING:
     from abiq.links import Urls
@@ -91,6 +92,6 @@ def resolve(urls: Urls, href: str, rel: str) -> tuple[TargetKind, Any]:
     if kind is None or row is None:
         raise bad_request(
             '400-BAD-REQUEST',
-            f'The {rel} link {href!r} does not point at an entity of this API',
+            f'The {rel} link {quoted(href)!r} does not point at an entity of this API',
         )
     return kind, row

@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from abiq.errors import quoted
 from abiq.xmlmap import Array
 from abiq.xmlmap import Element
 from abiq.xmlmap import Scalar
@@ -57,7 +58,7 @@ def parse(data: bytes) -> etree._Element:
     try:
         tree = etree.fromstring(data, _PARSER).getroottree()
     except etree.XMLSyntaxError as ex:
-        raise XmlSyntaxError(f'Malformed XML: {ex}') from ex
+        raise XmlSyntaxError(f'Malformed XML: {quoted(ex)}') from ex
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XmlSyntaxError('XML documents with a DOCTYPE are not accepted')
     return tree.getroot()

@@ -19,11 +19,13 @@ from tests.engine_support import eventually
 
 @dataclass(frozen=True)
 class Served:
-    """A running server: its root URL and the environment it runs with."""
+    """A running server: its root URL, the environment it runs with and
+    its process id."""
 
     root: str
     env: dict[str, str]
     cwd: Path
+    pid: int = 0
 
     def abiq(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Run an ``abiq`` command (plain pipes, no terminal)."""
@@ -72,7 +74,7 @@ def demo_server(workdir: Path, **settings: str) -> Iterator[Served]:
     root = f'http://127.0.0.1:{port}/api/'
     try:
         eventually(lambda: _answers(root), timeout=60)
-        yield Served(root, env, workdir)
+        yield Served(root, env, workdir, server.pid)
     finally:
         server.terminate()
         server.wait(30)

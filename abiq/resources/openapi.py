@@ -13,6 +13,7 @@ from typing import Any
 import falcon
 import orjson
 
+from abiq.caches import BoundedCache
 from abiq.openapi import MEDIA_TYPE
 from abiq.openapi import build_document
 from abiq.openapi import with_server
@@ -25,8 +26,9 @@ __all__ = ['OpenApi']
 
 # NOTE: a client sends the same Host on every request; a handful of base URLs
 # is all a process sees, but Host is the client's to set, so the cache is
-# bounded.
+# bounded in entries and in bytes (a document is ~170 KB).
 _MAX_BASES = 64
+_MAX_BYTES = 8 * 1024 * 1024
 
 
 class OpenApi(Resource):
@@ -47,7 +49,7 @@ class OpenApi(Resource):
         self.routes = routes
         self._lock = threading.Lock()
         self._document: dict[str, Any] | None = None
-        self._bodies: dict[str, bytes] = {}
+        self.bodies: BoundedCache[bytes] = BoundedCache(_MAX_BASES, _MAX_BYTES)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer the OpenAPI document, its server being this request's API root."""
@@ -56,7 +58,7 @@ class OpenApi(Resource):
         resp.cache_control = ('public', 'max-age=3600')
 
     def _body(self, base: str) -> bytes:
-        body = self._bodies.get(base)
+        body = self.bodies.get(base)
         if body is not None:
             return body
         with self._lock:
@@ -64,8 +66,6 @@ class OpenApi(Resource):
                 self._document = build_document(
                     self.routes, self.codec.schemas, self.config
                 )
-            if len(self._bodies) >= _MAX_BASES:
-                self._bodies.clear()
             body = orjson.dumps(with_server(self._document, base))
-            self._bodies[base] = body
+            self.bodies.put(base, body, len(body) + 2 * len(base))
         return body

@@ -11,6 +11,7 @@ from abiq.db.models import utcnow
 from abiq.errors import bad_request
 from abiq.errors import forbidden
 from abiq.errors import not_found
+from abiq.errors import quoted
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
 from abiq.resources.base import Body
@@ -111,8 +112,8 @@ class Collection(_TaskList):
                 if owner is not None and not caller.sees_enterprise(owner):
                     raise bad_request(
                         '400-BAD-REQUEST',
-                        f'The target link {link["href"]!r} does not point at an '
-                        'entity of this API',
+                        f'The target link {quoted(link["href"])!r} does not point '
+                        'at an entity of this API',
                     )
                 enterprise_id = owner if owner is not None else caller.enterprise_id
                 target = (kind.kind, str(row.id))

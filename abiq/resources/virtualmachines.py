@@ -14,6 +14,7 @@ from abiq.domain import actions
 from abiq.errors import bad_request
 from abiq.errors import conflict
 from abiq.errors import not_found
+from abiq.errors import quoted
 from abiq.paging import CollectionSpec
 from abiq.representations.domain import render_vm
 from abiq.resources.base import Body
@@ -124,7 +125,7 @@ class Collection(Resource):
         if kind.kind != 'template':
             raise bad_request(
                 '400-BAD-REQUEST',
-                f'The template link {hrefs[0]!r} does not point at a template',
+                f'The template link {quoted(hrefs[0])!r} does not point at a template',
             )
         return template
 

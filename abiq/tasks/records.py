@@ -23,6 +23,7 @@ from abiq.db.models import write_transaction
 from abiq.errors import bad_request
 from abiq.errors import conflict
 from abiq.errors import not_found
+from abiq.errors import quoted
 from abiq.paging import CollectionSpec
 from abiq.statuses import TERMINAL
 from abiq.statuses import normalize_status
@@ -137,7 +138,7 @@ def status_filter(values: list[str]) -> list[str]:
         if status is None or status == 'skipped':
             raise bad_request(
                 'QUERY-4',
-                f'Unknown task status {value!r}; use pending, running, '
+                f'Unknown task status {quoted(value)!r}; use pending, running, '
                 'finished, failed or cancelled (or an alias)',
             )
         statuses.append(status)
@@ -150,8 +151,13 @@ def jobs_of(tasks: list[Task]) -> dict[str, list[TaskJob]]:
         return {tasks[0].id: _JOBS_OF_TASK.rows(task_id=tasks[0].id)}
     found: dict[str, list[TaskJob]] = {task.id: [] for task in tasks}
     if found:
-        ids = {f'id{number}': task_id for number, task_id in enumerate(found)}
-        for job in _jobs_of_tasks(len(ids)).rows(**ids):
+        # NOTE: one statement per power of two of ids, padded with the last
+        # id: a statement holds ~200 bytes per id, and one per page size a
+        # client may ask for (1..ABIQ_MAX_PAGE) would keep ~100 MiB.
+        ids = list(found)
+        ids += ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
+        values = {f'id{number}': task_id for number, task_id in enumerate(ids)}
+        for job in _jobs_of_tasks(len(ids)).rows(**values):
             found[job.task_id].append(job)
     return found
 
@@ -160,7 +166,7 @@ _JOBS_OF_TASKS: dict[int, Compiled] = {}
 
 
 def _jobs_of_tasks(count: int) -> Compiled:
-    """Return the jobs query for ``count`` task ids (one per page size)."""
+    """Return the jobs query for ``count`` task ids (a power of two)."""
     compiled = _JOBS_OF_TASKS.get(count)
     if compiled is None:
         compiled = Compiled(
