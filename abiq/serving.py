@@ -8,7 +8,8 @@ process exits.
 Connections are bounded: at most ``connection_limit`` are open; one idle or
 half-sent for ``channel_timeout`` seconds is closed; near the limit the ones
 idle the longest are closed to make room, so a flood of idle connections
-never shuts normal clients out.
+never shuts normal clients out. A request whose framing is ambiguous
+(RFC 9112 6.1, 6.3) is answered 400 and its connection closed.
 """
 
 from __future__ import annotations
@@ -23,10 +24,17 @@ from typing import Any
 import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.parser import get_header_lines
+from waitress.task import WSGITask
+
+from abiq.errors import bad_request
 
 __all__ = ['Limits', 'serve']
 
 log = logging.getLogger('abiq')
+
+_FRAMING = 'abiq.framing'
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,65 @@ class Limits:
 
     connection_limit: int
     channel_timeout: int
+
+
+class _Parser(HTTPRequestParser):
+    """Waitress's parser, noting a request whose body length is ambiguous."""
+
+    framing: str | None = None
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        # APPSEC: waitress frames such a request by Transfer-Encoding and
+        # keeps the connection; a proxy that framed it by Content-Length
+        # would see the rest of the body as the next request (smuggling).
+        # The names come from the raw header: waitress drops the TE field.
+        names = {
+            line.split(b':', 1)[0].lower()
+            for line in get_header_lines(header_plus.partition(b'\r\n')[2])
+        }
+        if b'transfer-encoding' not in names:
+            return
+        if b'content-length' in names:
+            self.framing = (
+                'A request may not carry both Content-Length and '
+                'Transfer-Encoding (RFC 9112 6.3)'
+            )
+        elif self.version == '1.0':
+            self.framing = (
+                'An HTTP/1.0 request may not carry Transfer-Encoding (RFC 9112 6.1)'
+            )
+        if self.framing:
+            # NOTE: waitress then answers with Connection: close and drops
+            # whatever else the client sent on this connection.
+            self.headers['CONNECTION'] = 'close'
+
+
+class _Task(WSGITask):
+    """Waitress's task, passing what the parser noted on to the app."""
+
+    def get_environment(self) -> dict[str, Any]:
+        environ = super().get_environment()
+        if self.request.framing:
+            environ[_FRAMING] = self.request.framing
+        return environ
+
+
+class _Channel(HTTPChannel):
+    """Waitress's connection, with the parser and task above."""
+
+    parser_class = _Parser
+    task_class = _Task
+
+
+class _RefuseBadFraming:
+    """Falcon middleware: answer 400 to a request :class:`_Parser` noted."""
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        """Refuse the request when its framing is ambiguous."""
+        reason = req.env.get(_FRAMING)
+        if reason:
+            raise bad_request('400-BAD-REQUEST', reason)
 
 
 def _busy(server: Any) -> bool:
@@ -89,6 +156,7 @@ def _allow_descriptors(limits: Limits) -> None:
 
 def _create_server(app: Any, host: str, port: int, threads: int, limits: Limits) -> Any:
     _allow_descriptors(limits)
+    app.add_middleware(_RefuseBadFraming())
     server = waitress.create_server(
         app,
         host=host,
@@ -102,6 +170,7 @@ def _create_server(app: Any, host: str, port: int, threads: int, limits: Limits)
         # between channel_timeout and 1.5 times that after its last byte.
         cleanup_interval=max(1, limits.channel_timeout // 2),
     )
+    server.channel_class = _Channel
     return server
 
 

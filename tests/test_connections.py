@@ -1,12 +1,13 @@
 """Connections (API.md 11) against a real ``abiq serve``: a flood of idle or
-half-sent connections never shuts normal clients out, and idle ones
-are closed."""
+half-sent connections never shuts normal clients out, idle ones are closed,
+and a request framed two ways is refused (RFC 9112 6.1, 6.3)."""
 
 from __future__ import annotations
 
 import base64
 import http.client
 import os
+import re
 import resource
 import socket
 import time
@@ -17,11 +18,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from abiq.config import Config
+from abiq.representation import Codec
 from tests.engine_support import eventually
 from tests.served import demo_server
+from tests.support import VENDOR_TYPE
+from tests.support import validate_document
 
 AUTH = 'Basic ' + base64.b64encode(b'demo:demo').decode()
 HALF_SENT = b'GET /api/ HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n'
+STATUS_LINE = re.compile(rb'HTTP/1\.[01] [0-9]{3} ')
+SMUGGLED = b'0\r\n\r\nGET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n'
 
 
 def _allow_files(count: int) -> None:
@@ -162,3 +169,77 @@ def test_idle_and_half_sent_connections_are_closed(impatient):
             assert 3.5 < time.monotonic() - opened < 8
     finally:
         kept.close()
+
+
+def exchange(port: int, raw: bytes) -> bytes:
+    """Send ``raw``; return all the server sends until it closes (or 3 s)."""
+    with socket.create_connection(('127.0.0.1', port), timeout=3) as sock:
+        sock.sendall(raw)
+        received = b''
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                return received + b'<closed>'
+            received += chunk
+        return received
+
+
+def request(version: str, *headers: str, body: bytes = b'') -> bytes:
+    lines = [f'POST /api/tasks HTTP/{version}', 'Host: localhost', *headers]
+    return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+
+@pytest.mark.parametrize(
+    'raw',
+    [
+        request(
+            '1.1',
+            f'Content-Length: {len(SMUGGLED)}',
+            'Transfer-Encoding: chunked',
+            body=SMUGGLED,
+        ),
+        request(
+            '1.1',
+            'transfer-encoding: chunked',
+            'content-length: 5',
+            f'Authorization: {AUTH}',
+            body=SMUGGLED,
+        ),
+        request(
+            '1.0',
+            'Connection: keep-alive',
+            'Transfer-Encoding: chunked',
+            body=SMUGGLED,
+        ),
+    ],
+    ids=['content-length-and-chunked', 'lower-case', 'http-1.0'],
+)
+def test_a_request_framed_two_ways_is_refused_and_the_connection_closed(served, raw):
+    received = exchange(served, raw)
+    assert received.endswith(b'<closed>'), received
+    head, _, body = received.removesuffix(b'<closed>').partition(b'\r\n\r\n')
+    status, *fields = head.decode().split('\r\n')
+    assert status.split()[1] == '400', received
+    headers = dict(field.split(': ', 1) for field in fields)
+    assert headers['Connection'] == 'close'
+    match = VENDOR_TYPE.match(headers['Content-Type'])
+    assert match and match['name'] == 'errors', headers
+    codec = Codec(Config.from_env())
+    doc = validate_document(codec, body, 'errors', match['fmt'], int(match['v']))
+    assert [error['code'] for error in doc['collection']] == ['400-BAD-REQUEST']
+    # NOTE: what followed the chunked body was not taken as a request
+    assert len(STATUS_LINE.findall(received)) == 1, received
+
+
+def test_a_chunked_request_alone_is_served_on_a_kept_connection(served):
+    chunked = request('1.1', 'Transfer-Encoding: chunked', body=b'0\r\n\r\n')
+    then = request('1.1', 'Connection: close')
+    received = exchange(
+        served, (chunked + then).replace(b'POST /api/tasks', b'GET /api/health')
+    )
+    assert STATUS_LINE.findall(received) == [b'HTTP/1.1 200 '] * 2, received
+    assert received.endswith(b'<closed>'), received
