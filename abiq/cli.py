@@ -113,6 +113,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     and exits 0.
     """
     from abiq.app import create_app
+    from abiq.serving import Limits
     from abiq.serving import serve
     from abiq.tasks.worker import WorkerPool
 
@@ -131,7 +132,8 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        serve(app, args.host, args.port, args.threads, args.drain)
+        limits = Limits(args.connection_limit, args.channel_timeout)
+        serve(app, args.host, args.port, args.threads, args.drain, limits)
     finally:
         pool.stop(timeout=args.drain)
         if listener:
@@ -199,12 +201,14 @@ def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='abiq', description=__doc__)
-    commands = parser.add_subparsers(dest='command', required=True)
-    init = commands.add_parser('init', help='create the database schema and admin')
-    init.add_argument('--demo', action='store_true', help='add the demo tenant')
-    init.set_defaults(handler=cmd_init)
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text} is not a positive whole number')
+    return value
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser('serve', help='serve the API with waitress')
     serve.add_argument('--host', default='127.0.0.1')
     serve.add_argument('--port', type=int, default=8080)
@@ -221,7 +225,28 @@ def _parser() -> argparse.ArgumentParser:
         default=10.0,
         help='seconds in-flight requests get on SIGTERM',
     )
+    serve.add_argument(
+        '--connection-limit',
+        type=_positive,
+        default=1000,
+        help='connections open at once; near it, the longest idle are closed',
+    )
+    serve.add_argument(
+        '--channel-timeout',
+        type=_positive,
+        default=30,
+        help='seconds an idle or half-sent connection is kept',
+    )
     serve.set_defaults(handler=cmd_serve)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='abiq', description=__doc__)
+    commands = parser.add_subparsers(dest='command', required=True)
+    init = commands.add_parser('init', help='create the database schema and admin')
+    init.add_argument('--demo', action='store_true', help='add the demo tenant')
+    init.set_defaults(handler=cmd_init)
+    _add_serve_parser(commands)
     worker = commands.add_parser('worker', help='run task workers only')
     worker.add_argument('--concurrency', type=int, default=2)
     worker.set_defaults(handler=cmd_worker)

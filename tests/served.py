@@ -52,8 +52,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_server(workdir: Path, **settings: str) -> Iterator[Served]:
-    """Run ``abiq init --demo`` and ``abiq serve`` (2 workers) in ``workdir``."""
+def demo_server(
+    workdir: Path, *, serve_args: tuple[str, ...] = (), **settings: str
+) -> Iterator[Served]:
+    """Run ``abiq init --demo`` and ``abiq serve`` (2 workers) in ``workdir``,
+    with ``serve_args`` added to ``abiq serve``."""
     env = dict(
         os.environ,
         ABIQ_DATABASE_URL=f'sqlite:///{workdir}/demo.db',
@@ -65,7 +68,7 @@ def demo_server(workdir: Path, **settings: str) -> Iterator[Served]:
     assert init.returncode == 0, init.stderr
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port)],
+        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port), *serve_args],
         env=env,
         cwd=workdir,
         stdout=subprocess.DEVNULL,
