@@ -2,20 +2,32 @@
 
 Falcon's ``int`` takes any integer Python can read (``-5``, ``1_0``, a
 hundred digits); SQLite cannot compare a column with one beyond 64 bits and
-fails the query. An id is 1 to 2**63 - 1 in plain ASCII digits; anything else
-names no route, so it is the path's ``404``.
+fails the query, and Python's ``int()`` refuses more than 4,300 digits. An id
+is 1 to 2**63 - 1 in at most 19 plain ASCII digits; anything else names no
+route, so it is the path's ``404``.
 """
 
 from __future__ import annotations
 
 from falcon.routing import BaseConverter
 
-__all__ = ['ID_SCHEMA', 'MAX_ID', 'IdConverter']
+from abiq.limits import MAX_ID
+from abiq.limits import MAX_ID_DIGITS
 
-#: the largest SQLite INTEGER (and PostgreSQL bigint)
-MAX_ID = 2**63 - 1
+__all__ = ['ID_SCHEMA', 'MAX_ID', 'IdConverter', 'parse_id']
+
 #: the JSON Schema of an id in a path (the OpenAPI document)
 ID_SCHEMA = {'type': 'integer', 'minimum': 1, 'maximum': MAX_ID}
+
+
+def parse_id(text: str) -> int | None:
+    """Return the entity id a text names, or None when it names none."""
+    # NOTE: the length first: int() of thousands of digits is slow, and
+    # beyond 4,300 it raises.
+    if not (len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 class IdConverter(BaseConverter):
@@ -23,7 +35,4 @@ class IdConverter(BaseConverter):
 
     def convert(self, value: str) -> int | None:
         """Return the id a path segment names, or None when it names none."""
-        if not (value.isascii() and value.isdigit()):
-            return None
-        number = int(value)
-        return number if 1 <= number <= MAX_ID else None
+        return parse_id(value)

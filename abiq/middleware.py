@@ -7,6 +7,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import peewee
 from playhouse.pool import PooledDatabase
@@ -44,6 +45,22 @@ def _holds_nul(req: falcon.Request) -> bool:
         return True
     # NOTE: every text of the environ, headers included; none may hold it.
     return any('\x00' in value for value in env.values() if type(value) is str)
+
+
+def _not_utf8(req: falcon.Request) -> bool:
+    """Tell whether the path or the query is not UTF-8 once decoded."""
+    # NOTE: WSGI hands both over as latin-1 text (PEP 3333), the path already
+    # percent-decoded; falcon decodes them as UTF-8 with replacement, which
+    # would turn a bad byte into U+FFFD without a word.
+    path, query = req.env.get('PATH_INFO', ''), req.env.get('QUERY_STRING', '')
+    if path.isascii() and query.isascii() and '%' not in query:
+        return False
+    try:
+        path.encode('latin-1').decode('utf-8')
+        unquote_to_bytes(query.encode('latin-1')).decode('utf-8')
+    except UnicodeError:
+        return True
+    return False
 
 
 def _connect() -> None:
@@ -93,7 +110,10 @@ class ApiMiddleware:
         self.negotiator = services.codec.negotiator
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Note the request's identity and base URL; refuse U+0000."""
+        """Note the request's identity and base URL; refuse bad text.
+
+        Bad text is U+0000 anywhere, or a path or query that is not UTF-8.
+        """
         req.context.request_id = f'{_PROCESS}{next(_REQUESTS):08x}'
         req.context.base = base_url(req, self.services.config)
         req.context.caller = None
@@ -104,6 +124,10 @@ class ApiMiddleware:
                 400,
                 '400-BAD-REQUEST',
                 'U+0000 is not allowed in the path, the query or a header',
+            )
+        if _not_utf8(req):
+            raise ApiError.one(
+                400, '400-BAD-REQUEST', 'The path or the query is not valid UTF-8'
             )
 
     def process_resource(

@@ -27,6 +27,9 @@ from falcon.routing import map_http_methods
 
 from abiq import __version__
 from abiq.converters import ID_SCHEMA
+from abiq.limits import MAX_DEPTH
+from abiq.limits import MAX_HAS
+from abiq.limits import MAX_LINKS
 from abiq.media import FORMATS
 from abiq.representation import VERSIONS
 
@@ -53,7 +56,9 @@ _CONVERTED = {'id': ID_SCHEMA, 'int': {'type': 'integer'}}
 # What each error status means here (docs/errors.rst has every code).
 _ERRORS = {
     400: 'Bad request: the body, a query parameter or a header is unusable '
-    '(one entry per problem), or the request holds U+0000',
+    f'(one entry per problem); a body nested deeper than {MAX_DEPTH} levels '
+    f'or holding more than {MAX_LINKS} links; U+0000 in the request, or a '
+    'path or query that is not UTF-8',
     401: 'Missing or bad credentials',
     403: "The caller's role lacks the privilege",
     404: 'No such resource, or one of another enterprise',
@@ -273,7 +278,7 @@ class _Builder:
                     'limit',
                     {'type': 'integer', 'minimum': 0, 'maximum': self.config.max_page},
                 ),
-                _query('has', {'type': 'string'}),
+                _query('has', {'type': 'string', 'maxLength': MAX_HAS}),
                 _query('by', {'type': 'string', 'enum': sorted(spec.sort_fields)}),
                 _query('asc', {'type': 'boolean'}),
             ]
@@ -407,6 +412,10 @@ def _request_component(
 ) -> dict[str, Any]:
     schema.pop('$schema', None)
     schema['title'] = f'{schema.get("title", name)} (as a request body)'
+    links = schema.get('properties', {}).get('links')
+    if links is not None:
+        # NOTE: what abiq.limits enforces of a body; an answer has no bound.
+        links['maxItems'] = MAX_LINKS
     return _rewritten(
         schema, f'{name}_v{version}_request', version, keep_required=False
     )

@@ -18,6 +18,7 @@ import peewee
 from abiq.db.compiled import load
 from abiq.errors import bad_request
 from abiq.errors import quoted
+from abiq.limits import MAX_HAS
 
 __all__ = ['CollectionSpec', 'Page', 'PageParams', 'page_links']
 
@@ -59,7 +60,8 @@ class PageParams:
         """Read the parameters from a raw query string.
 
         Raises:
-            ApiError: 400 ``QUERY-0`` .. ``QUERY-3`` for a bad value.
+            ApiError: 400 ``QUERY-0`` .. ``QUERY-3``, ``QUERY-5`` for a bad
+                value.
         """
         query = tuple(parse_qsl(query_string, keep_blank_values=True))
         values = dict(query)
@@ -84,7 +86,7 @@ class PageParams:
         return cls(
             startwith,
             limit or max_page,
-            values.get('has') or None,
+            _search(values.get('has')),
             by,
             asc == 'true',
             query,
@@ -134,6 +136,16 @@ class PageParams:
         keys = select.select(key).order_by(*order).offset(skip).limit(end - start)
         items = load(select.where(key.in_(keys)).order_by(*order))
         return items[::-1] if backwards else items
+
+
+def _search(has: str | None) -> str | None:
+    # NOTE: a search is a LIKE over the rows; SQLite fails one whose pattern
+    # passes 50,000 bytes. API.md caps it well below that.
+    if has and len(has) > MAX_HAS:
+        raise bad_request(
+            'QUERY-5', f'has must be at most {MAX_HAS} characters, not {len(has)}'
+        )
+    return has or None
 
 
 def _integer(raw: str, code: str, name: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -19,6 +20,10 @@ from abiq.errors import ApiError
 from abiq.errors import ErrorItem
 from abiq.errors import bad_request
 from abiq.errors import quoted
+from abiq.limits import MAX_DEPTH
+from abiq.limits import check_links
+from abiq.limits import plain_link_rule
+from abiq.limits import too_deep
 from abiq.media import Accepted
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ['VERSIONS', 'Codec']
 
 VERSIONS = (1, 2)
+_LINK_INDEX = re.compile(r'/links/([0-9]+)')
+_COUNT_LINKS = etree.XPath('count(//link)')
 
 
 class Codec:
@@ -57,6 +64,11 @@ class Codec:
             self.plans[(name, version)] = compile_plan(self.schemas, name, version)
             path = config.xsd_dir / f'v{version}' / f'{name}.xsd'
             self.xsds[(name, version)] = etree.XMLSchema(etree.parse(str(path)))
+        self._plain_links = {
+            key: rule
+            for key, plan in self.plans.items()
+            if (rule := plain_link_rule(plan)) is not None
+        }
         self._deprecation_headers = {
             version: _deprecation_headers(entry)
             for version, entry in config.deprecated_versions.items()
@@ -120,14 +132,13 @@ class Codec:
             doc = _from_json(data)
         if body_type.name == 'task':
             _normalize_statuses(doc)
-        problems = [
-            quoted(f'{v.pointer}: {v.message}')
-            for v in self.schemas.request_violations(
-                doc, body_type.name, body_type.version
-            )
-        ]
+        problems = self._violations(doc, body_type)
         problems += [f'/{name}: is required' for name in required if name not in doc]
-        if not problems and body_type.format == 'json':
+        if (
+            not problems
+            and body_type.format == 'json'
+            and xmlcodec.may_hold_not_xml(doc)
+        ):
             # NOTE: both formats carry the same information: a JSON string
             # that XML cannot carry would break every XML answer holding it
             # (and PostgreSQL refuses U+0000 outright). Checked on a valid
@@ -141,6 +152,25 @@ class Codec:
                 400, [ErrorItem('400-BAD-REQUEST', text) for text in problems]
             )
         return body_type, doc
+
+    def _violations(self, doc: dict[str, Any], body_type: Accepted) -> list[str]:
+        """Return what the schema finds wrong in a body, links included."""
+        key = (body_type.name, body_type.version)
+        links = doc.get('links')
+        plain = self._plain_links.get(key)
+        odd: list[int] | None = None
+        if isinstance(links, list):
+            check_links(len(links))
+            if plain is not None:
+                # NOTE: the schema validator costs ~50 us a link; a link the
+                # plain rule accepts is surely valid, so only the others are
+                # left for it to judge (and to point at by their own index).
+                odd = [index for index, link in enumerate(links) if not plain(link)]
+                doc = {**doc, 'links': [links[index] for index in odd]}
+        return [
+            quoted(f'{_renumbered(v.pointer, odd)}: {v.message}')
+            for v in self.schemas.request_violations(doc, *key)
+        ]
 
     def _body(self, req: falcon.Request) -> bytes:
         limit = self.config.max_body
@@ -168,6 +198,7 @@ class Codec:
                 '400-BAD-REQUEST',
                 f'/{root.tag}: the document element must be <{plan.name}>',
             )
+        check_links(int(_COUNT_LINKS(root)))
         if body_type.name == 'task':
             _normalize_xml_statuses(root)
         schema = self.xsds[key]
@@ -186,25 +217,47 @@ def _from_json(data: bytes) -> dict[str, Any]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as ex:
+        # NOTE: orjson stops at 1024 levels, with a message of its own.
+        if 'depth limit' in str(ex):
+            raise too_deep() from ex
         raise bad_request('400-BAD-REQUEST', f'Malformed JSON: {quoted(ex)}') from ex
     if not isinstance(doc, dict):
         raise bad_request('400-BAD-REQUEST', '/: the body must be an object')
     return _whole_numbers(doc)
 
 
-def _whole_numbers(value: Any) -> Any:
-    """Return a decoded document with every integral float (``1.0``) an int.
+def _whole_numbers(doc: dict[str, Any]) -> dict[str, Any]:
+    """Make every integral float (``1.0``) of a decoded document an int.
 
     JSON does not tell ``1`` from ``1.0`` (RFC 8259 section 6), nor does a
     JSON Schema ``integer``; the code behind the schemas counts with ints.
+    The document, fresh from the decoder, is changed in place.
+
+    Raises:
+        ApiError: 400 when an object or array is nested deeper than
+            :data:`abiq.limits.MAX_DEPTH` levels (this is the first walk of
+            the document, so no recursive one can fail on it).
     """
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]
-    return value
+    pending: list[tuple[Any, int]] = [(doc, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise too_deep()
+        for key, value in node.items() if type(node) is dict else enumerate(node):
+            kind = type(value)
+            if kind is float and value.is_integer():
+                node[key] = int(value)
+            elif kind is dict or kind is list:
+                pending.append((value, depth + 1))
+    return doc
+
+
+def _renumbered(pointer: str, kept: list[int] | None) -> str:
+    """Point into the body as sent when only links ``kept`` were checked."""
+    found = _LINK_INDEX.match(pointer) if kept is not None else None
+    if found is None:
+        return pointer
+    return f'/links/{kept[int(found[1])]}{pointer[found.end() :]}'
 
 
 def _too_large(limit: int) -> ApiError:

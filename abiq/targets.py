@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+from abiq.converters import parse_id
 from abiq.db.domain import Template
 from abiq.db.domain import VirtualAppliance
 from abiq.db.domain import VirtualMachine
@@ -22,7 +23,7 @@ from abiq.errors import quoted
 if TYPE_CHECKING:
     from abiq.links import Urls
 
-__all__ = ['KINDS', 'TargetKind', 'href_of', 'resolve']
+__all__ = ['KINDS', 'TargetKind', 'href_of', 'one_href', 'resolve']
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,21 @@ def href_of(urls: Urls, kind: str, entity_id: Any) -> str:
     return urls.url(KINDS[kind].segment, entity_id)
 
 
+def one_href(doc: dict[str, Any], rel: str) -> str | None:
+    """Return the href of a body's link with a rel, or None without one.
+
+    Raises:
+        ApiError: 400 when the body links more than one href with the rel.
+    """
+    # NOTE: each href resolved is a query; a body repeating one costs one.
+    hrefs = {link['href'] for link in doc.get('links', ()) if link['rel'] == rel}
+    if len(hrefs) > 1:
+        raise bad_request(
+            '400-BAD-REQUEST', f'/links: a body has at most one link with rel {rel!r}'
+        )
+    return next(iter(hrefs), None)
+
+
 def resolve(urls: Urls, href: str, rel: str) -> tuple[TargetKind, Any]:
     """Return the kind and row an href of this API points at.
 
@@ -86,10 +102,11 @@ def resolve(urls: Urls, href: str, rel: str) -> tuple[TargetKind, Any]:
     path = href[len(prefix) :] if href.startswith(prefix) else ''
     parts = path.split('?')[0].strip('/').split('/')
     kind = _BY_SEGMENT.get(parts[0]) if len(parts) == 2 else None
+    entity_id = parse_id(parts[1]) if kind is not None else None
     row = None
-    if kind is not None and parts[1].isdigit():
-        row = kind.model.get_or_none(kind.model.id == int(parts[1]))
-    if kind is None or row is None:
+    if entity_id is not None:
+        row = kind.model.get_or_none(kind.model.id == entity_id)
+    if row is None:
         raise bad_request(
             '400-BAD-REQUEST',
             f'The {rel} link {quoted(href)!r} does not point at an entity of this API',

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from lxml import etree
 
 from abiq.errors import quoted
+from abiq.limits import MAX_DEPTH
+from abiq.limits import TOO_DEEP
 from abiq.xmlmap import Array
 from abiq.xmlmap import Element
 from abiq.xmlmap import Scalar
@@ -21,6 +24,7 @@ __all__ = [
     'XmlSyntaxError',
     'dumps',
     'from_tree',
+    'may_hold_not_xml',
     'not_xml_characters',
     'parse',
     'to_tree',
@@ -30,6 +34,11 @@ __all__ = [
 # XML 1.0 (section 2.2, Char) cannot carry any other character, not even
 # as a character reference: U+0000, most C0 controls, U+FFFE, U+FFFF.
 _NOT_XML_CHAR = re.compile('[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+# How orjson writes those: an escaped C0 control (``\u0007``, ``\b``,
+# ``\f``; ``\t``, ``\n``, ``\r`` are fine) or U+FFFE, U+FFFF in UTF-8. An
+# escaped backslash before ``u00`` or ``b`` matches too, which costs only a
+# closer look.
+_WRITTEN_NOT_XML = re.compile(rb'\\(?:u00[01]|[bf])|\xef\xbf[\xbe\xbf]')
 
 # APPSEC: no DTD loading, no entity expansion, no network, no huge trees. A
 # document with a DOCTYPE is refused outright: abiq never needs one, and
@@ -44,6 +53,10 @@ _PARSER = etree.XMLParser(
     remove_pis=True,
 )
 
+# An element below MAX_DEPTH levels (the document element is level 1),
+# looked for by libxml2 itself, before any Python walk of the tree.
+_TOO_DEEP = etree.XPath(f'boolean(/{"/".join(["*"] * (MAX_DEPTH + 1))})')
+
 
 class XmlSyntaxError(ValueError):
     """The bytes are not a well-formed, DOCTYPE-free XML document."""
@@ -53,15 +66,35 @@ def parse(data: bytes) -> etree._Element:
     """Parse untrusted bytes into an element tree.
 
     Raises:
-        XmlSyntaxError: malformed XML, or a document with a DOCTYPE.
+        XmlSyntaxError: malformed XML, a document with a DOCTYPE, or one
+            nested deeper than :data:`abiq.limits.MAX_DEPTH` levels.
     """
     try:
         tree = etree.fromstring(data, _PARSER).getroottree()
     except etree.XMLSyntaxError as ex:
+        # NOTE: libxml2 stops at 256 levels, with a message of its own.
+        if 'Excessive depth' in str(ex):
+            raise XmlSyntaxError(TOO_DEEP) from ex
         raise XmlSyntaxError(f'Malformed XML: {quoted(ex)}') from ex
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XmlSyntaxError('XML documents with a DOCTYPE are not accepted')
+    if _TOO_DEEP(tree):
+        raise XmlSyntaxError(TOO_DEEP)
     return tree.getroot()
+
+
+def may_hold_not_xml(doc: dict[str, Any]) -> bool:
+    """Tell cheaply whether a JSON document may hold what XML cannot carry.
+
+    False means surely not; True, look with :func:`not_xml_characters`.
+    """
+    # NOTE: one pass in C over orjson's own writing of the document, instead
+    # of a Python walk of every string (a body holds up to MAX_LINKS links).
+    try:
+        data = orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        return True  # a lone surrogate
+    return _WRITTEN_NOT_XML.search(data) is not None
 
 
 def not_xml_characters(value: Any, pointer: str = '') -> list[tuple[str, str]]:
@@ -142,28 +175,43 @@ def from_tree(element, plan: Element, *, nulls: bool = False) -> dict[str, Any]:
             absent element means null) instead of leaving them out (a
             request body, where an absent field keeps its value).
     """
-    doc: dict[str, Any] = {
+    doc = _text_attributes(element, plan)
+    if doc is not None:
+        return doc
+    doc = {
         name: []
         for name, node in plan.fields
         if isinstance(node, Array) and not node.wrapped
     }
     for name, node in plan.attributes:
-        if name in element.attrib:
-            doc[name] = _value(element.attrib[name], node)
+        text = element.get(name)
+        if text is not None:
+            doc[name] = _value(text, node)
+    children = plan.children
     for child in element:
-        node = plan.field(child.tag)
-        if node is not None:
-            _read_field(doc, child, child.tag, node, nulls)
+        found = children.get(child.tag)
+        if found is None:
             continue
-        array = _unwrapped_array(plan, child.tag)
-        if array is not None:
-            name, node = array
+        name, node, repeated = found
+        if repeated:
             doc.setdefault(name, []).append(_read_item(child, node, nulls))
+        else:
+            _read_field(doc, child, name, node, nulls)
     if nulls:
         for name, node in plan.fields:
             if name not in doc and node.nullable:
                 doc[name] = None
     return doc
+
+
+def _text_attributes(element, plan: Element) -> dict[str, str] | None:
+    """Return the attributes of a link-like element, or None."""
+    if plan.text_attributes is None:
+        return None
+    # NOTE: read in one call, as they are: a body holds up to MAX_LINKS
+    # links. An attribute the plan does not know goes the long way.
+    doc = dict(element.items())
+    return doc if doc.keys() <= plan.text_attributes else None
 
 
 def _read_field(doc: dict, child, name: str, node, nulls: bool) -> None:
@@ -179,13 +227,6 @@ def _read_item(child, node: Array, nulls: bool) -> Any:
     if isinstance(node.item, Element):
         return from_tree(child, node.item, nulls=nulls)
     return _value(child.text or '', node.item)
-
-
-def _unwrapped_array(plan: Element, tag: str) -> tuple[str, Array] | None:
-    for name, node in plan.fields:
-        if isinstance(node, Array) and not node.wrapped and node.item_name == tag:
-            return name, node
-    return None
 
 
 def _value(text: str, node: Scalar) -> Any:

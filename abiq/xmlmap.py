@@ -17,6 +17,7 @@ The serializer, the parser and the XSD generator all read the same compiled
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -57,10 +58,36 @@ class Element:
 
     def field(self, name: str) -> Scalar | Element | Array | None:
         """Return the node of a child field, or None."""
-        for field_name, node in self.fields:
-            if field_name == name:
-                return node
-        return None
+        found = self.children.get(name)
+        return found[1] if found is not None and not found[2] else None
+
+    @cached_property
+    def text_attributes(self) -> frozenset[str] | None:
+        """Name the attributes of an element of text attributes only.
+
+        None when the element has child fields or a non-text attribute; a
+        link has ``rel``, ``href``, ``type`` and ``title``.
+        """
+        if self.fields or any(node.kind != 'string' for _, node in self.attributes):
+            return None
+        return frozenset(name for name, _node in self.attributes)
+
+    @cached_property
+    def children(self) -> dict[str, tuple[str, Scalar | Element | Array, bool]]:
+        """Map each child element's tag to (field name, node, repeated).
+
+        ``repeated`` tells an item of an unwrapped array (``<link>`` of
+        ``links``) from a field's own element; a field wins a shared tag.
+        """
+        # NOTE: a dict, not a walk of the fields: a body holds up to
+        # MAX_LINKS children, each looked up by its tag.
+        found: dict[str, tuple[str, Scalar | Element | Array, bool]] = {
+            name: (name, node, False) for name, node in self.fields
+        }
+        for name, node in self.fields:
+            if isinstance(node, Array) and not node.wrapped:
+                found.setdefault(node.item_name, (name, node, True))
+        return found
 
 
 def compile_plan(store: SchemaStore, name: str, version: int) -> Element:

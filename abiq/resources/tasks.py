@@ -24,6 +24,7 @@ from abiq.resources.task_answers import wait_seconds
 from abiq.statuses import ACTIVE
 from abiq.statuses import STATUSES
 from abiq.targets import KINDS
+from abiq.targets import one_href
 from abiq.targets import resolve
 from abiq.tasks import records
 from abiq.tasks.counting import count_tasks
@@ -105,18 +106,18 @@ class Collection(_TaskList):
         caller = self.require_writer(req)
         doc = self.read(req)
         enterprise_id, target = caller.enterprise_id, None
-        for link in doc.get('links', []):
-            if link['rel'] == 'target':
-                kind, row = resolve(self.urls(req), link['href'], 'target')
-                owner = kind.enterprise_of(row)
-                if owner is not None and not caller.sees_enterprise(owner):
-                    raise bad_request(
-                        '400-BAD-REQUEST',
-                        f'The target link {quoted(link["href"])!r} does not point '
-                        'at an entity of this API',
-                    )
-                enterprise_id = owner if owner is not None else caller.enterprise_id
-                target = (kind.kind, str(row.id))
+        href = one_href(doc, 'target')
+        if href is not None:
+            kind, row = resolve(self.urls(req), href, 'target')
+            owner = kind.enterprise_of(row)
+            if owner is not None and not caller.sees_enterprise(owner):
+                raise bad_request(
+                    '400-BAD-REQUEST',
+                    f'The target link {quoted(href)!r} does not point '
+                    'at an entity of this API',
+                )
+            enterprise_id = owner if owner is not None else caller.enterprise_id
+            target = (kind.kind, str(row.id))
         task = records.create_external(
             caller, doc, enterprise_id, target, self.config.task_retention
         )
