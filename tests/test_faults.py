@@ -15,7 +15,9 @@ import pytest
 
 from abiq.app import create_app
 from abiq.config import Config
+from abiq.config import ConfigError
 from abiq.db import bind
+from abiq.db import database_for
 from abiq.db.faults import Backoff
 from abiq.db.faults import fault_of
 from abiq.db.health import WorkerHeartbeat
@@ -281,3 +283,21 @@ def test_a_read_only_database_is_503_and_fails_health(world, database_url):
     finally:
         database.close()
         bind(saved)
+
+
+@pytest.mark.parametrize(('setting', 'pragma'), [(None, 2), ('full', 2), ('normal', 1)])
+def test_sqlite_syncs_every_commit_unless_the_operator_opts_out(
+    tmp_path, setting, pragma
+):
+    env = {'ABIQ_DATABASE_URL': f'sqlite:///{tmp_path}/durable.db'}
+    if setting:
+        env['ABIQ_SQLITE_SYNCHRONOUS'] = setting
+    db = database_for(Config.from_env(env))
+    with db.connection_context():
+        # NOTE: 2 is FULL (the WAL is synced at every commit), 1 NORMAL
+        assert db.execute_sql('PRAGMA synchronous').fetchone() == (pragma,)
+
+
+def test_an_unknown_synchronous_setting_is_refused():
+    with pytest.raises(ConfigError, match='ABIQ_SQLITE_SYNCHRONOUS'):
+        Config.from_env({'ABIQ_SQLITE_SYNCHRONOUS': 'off'})
