@@ -6,12 +6,8 @@ import base64
 import hashlib
 import ipaddress
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import webtest
@@ -31,8 +27,7 @@ from abiq.passwords import hash_secret
 from tests.conftest import PASSWORD
 from tests.conftest import app_codec
 from tests.conftest import make_app
-from tests.engine_support import eventually
-from tests.served import free_port
+from tests.served import serving
 from tests.support import Api
 from tests.support import basic
 
@@ -182,7 +177,8 @@ def test_another_process_sees_the_count(tmp_path):
                 enterprise=enterprise, name='alice', role='user', password_hash='x'
             )
             _cheapen()
-        with _serving(url, tmp_path) as root:
+        env = dict(os.environ, ABIQ_DATABASE_URL=url)
+        with serving(env, tmp_path, '--workers', '0') as (root, _):
             wrong = {'Authorization': basic('alice', 'wrong')}
             for _ in range(10):
                 with pytest.raises(urllib.error.HTTPError) as failed:
@@ -194,35 +190,6 @@ def test_another_process_sees_the_count(tmp_path):
     finally:
         database.close()
         bind(saved)
-
-
-@contextmanager
-def _serving(url: str, workdir) -> Iterator[str]:
-    """Run ``abiq serve`` (no task workers) on a database; yield its root."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port)]
-        + ['--workers', '0'],
-        env=dict(os.environ, ABIQ_DATABASE_URL=url),
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    root = f'http://127.0.0.1:{port}/api/'
-    try:
-        eventually(lambda: _health(root), timeout=60)
-        yield root
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def _health(root: str) -> bool:
-    try:
-        with urllib.request.urlopen(root + 'health', timeout=5):
-            return True
-    except OSError as ex:
-        return isinstance(ex, urllib.error.HTTPError)
 
 
 def test_the_setting_is_read_and_zero_turns_throttling_off(config, world):
