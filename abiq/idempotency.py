@@ -16,11 +16,12 @@ stored, to tell a repeat from another request.
 
 Keys never stick: a first request that died between :func:`begin` and
 :func:`finish` (its process killed) leaves a "processing" record behind.
-Once that record is older than the longest a request may run (the task
-lease, ``ABIQ_TASK_LEASE``, beyond the longest ``Prefer: wait``,
-``ABIQ_MAX_WAIT``) it counts as abandoned: the next repeat takes it over
-with a conditional UPDATE (only one of two racing repeats changes the row)
-and runs as new. A request whose record was taken over stores nothing.
+The record's ``created_at`` is the request's claim, like a worker's lease:
+a request that long-polls (``Prefer: wait``) moves it to the end of its wait
+first (:func:`hold`). Once the claim is older than ``ABIQ_TASK_LEASE``, the
+record counts as abandoned: the next repeat takes it over with a
+conditional UPDATE (only one of two racing repeats changes the row) and runs
+as new. A request whose record was taken over stores nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
     from abiq.config import Config
 
-__all__ = ['KEEP', 'begin', 'finish', 'keep']
+__all__ = ['KEEP', 'begin', 'finish', 'hold', 'keep']
 
 KEEP = dt.timedelta(hours=24)
 _REPLAYED_HEADERS = (
@@ -86,10 +87,8 @@ def begin(
         found = _find(user_id, key, target, body_hash)
         if found.state == 'done':
             return _replay(resp, found)
-        # NOTE: a request may wait up to max_wait for its task, then run up
-        # to a lease like a worker's; a record older than both is abandoned.
-        in_flight = dt.timedelta(seconds=config.task_lease + config.max_wait)
-        _take_over(req, found, in_flight)
+        # NOTE: a claim not renewed for a lease, as a worker's, is abandoned.
+        _take_over(req, found, dt.timedelta(seconds=config.task_lease))
         return False
     req.context.idempotency = (record.id, now)
     return False
@@ -158,6 +157,29 @@ def _replay(resp, record: IdempotencyRecord) -> bool:
     resp.set_header('Idempotent-Replayed', 'true')
     resp.data = bytes(record.body) if record.body else None
     return True
+
+
+def hold(req: falcon.Request, seconds: float) -> None:
+    """Claim this request's key until ``seconds`` from now (a long poll).
+
+    Without it, a keyed ``POST`` waiting longer than the lease for its task
+    would look abandoned, and a repeat would start the work a second time.
+    """
+    owned = getattr(req.context, 'idempotency', None)
+    if owned is None:
+        return
+    record_id, claimed_at = owned
+    until = utcnow() + dt.timedelta(seconds=seconds)
+    held = (
+        IdempotencyRecord.update(created_at=until)
+        .where(
+            (IdempotencyRecord.id == record_id)
+            & (IdempotencyRecord.created_at == claimed_at)
+        )
+        .execute()
+    )
+    if held:
+        req.context.idempotency = (record_id, until)
 
 
 def keep(req: falcon.Request, body: bytes) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import falcon
 
+from abiq import idempotency
 from abiq.db.models import Task
 from abiq.longpoll import requested_wait
 from abiq.representations.tasks import render_task
@@ -87,6 +88,8 @@ def answer_started(resource: Resource, req, resp, task: Task) -> None:
     # "body = the task (pending)"), not jobs a worker has started since.
     jobs = task.accepted_jobs
     if wait:
+        # NOTE: a keyed request keeps its key claimed for as long as it waits
+        idempotency.hold(req, wait)
         resource.services.waiter.wait(wait, lambda: _status(task.id) in TERMINAL)
         task, jobs = records.get_visible_with_jobs(resource.caller(req), task.id)
         if task.status in TERMINAL:
