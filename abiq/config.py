@@ -11,11 +11,16 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from dataclasses import field
+from importlib import resources
 from pathlib import Path
 
 __all__ = ['Config', 'ConfigError', 'Deprecation', 'parse_deprecations']
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# NOTE: the JSON Schemas and XSDs are package data, read where the package is
+# installed (a wheel carries copies; in a checkout abiq/_data/schemas and
+# abiq/_data/xsd are symlinks to the top-level schemas/ and xsd/), never from
+# the folder above the package, which in site-packages is someone else's.
+DATA_DIR = Path(str(resources.files(__package__) / '_data'))
 DEFAULT_DATABASE_URL = 'sqlite:///var/abiq.db'
 DEFAULT_VENDOR = 'abiq'
 DEFAULT_MAX_PAGE = 1000
@@ -71,8 +76,8 @@ class Config:
     sim_faults: str = ''
     libvirt_uri: str = 'test:///default'
     sqlite_synchronous: str = 'full'
-    schema_dir: Path = PROJECT_DIR / 'schemas'
-    xsd_dir: Path = PROJECT_DIR / 'xsd'
+    schema_dir: Path = DATA_DIR / 'schemas'
+    xsd_dir: Path = DATA_DIR / 'xsd'
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:

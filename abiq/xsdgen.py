@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from abiq.config import PROJECT_DIR
+from abiq.config import Config
 from abiq.schemas import SchemaStore
 from abiq.xmlmap import Array
 from abiq.xmlmap import Element
@@ -130,9 +130,10 @@ def write_all(schema_dir: Path, xsd_dir: Path) -> list[Path]:
 
 
 def main() -> None:
-    """Regenerate ``xsd/`` from ``schemas/``."""
-    for path in write_all(PROJECT_DIR / 'schemas', PROJECT_DIR / 'xsd'):
-        print(path.relative_to(PROJECT_DIR), file=sys.stdout)
+    """Regenerate ``xsd/`` from ``schemas/`` (the package's, see Config)."""
+    config = Config()
+    for path in write_all(config.schema_dir, config.xsd_dir):
+        print(path.relative_to(config.xsd_dir.parent), file=sys.stdout)
 
 
 if __name__ == '__main__':

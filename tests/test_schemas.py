@@ -6,11 +6,12 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from abiq.config import PROJECT_DIR
+from abiq.config import Config
 from abiq.schemas import SchemaStore
 from abiq.xsdgen import generate
 
-STORE = SchemaStore(PROJECT_DIR / 'schemas')
+CONFIG = Config()
+STORE = SchemaStore(CONFIG.schema_dir)
 MEDIA = [pair for pair in STORE.names() if pair[0] != 'common']
 
 
@@ -21,7 +22,7 @@ def test_json_schema_is_valid(name, version):
 
 @pytest.mark.parametrize(('name', 'version'), MEDIA)
 def test_committed_xsd_matches_its_json_schema(name, version):
-    path = PROJECT_DIR / 'xsd' / f'v{version}' / f'{name}.xsd'
+    path = CONFIG.xsd_dir / f'v{version}' / f'{name}.xsd'
     assert path.read_bytes() == generate(STORE, name, version), (
         f'{path} is stale: run make xsd'
     )
