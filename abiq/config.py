@@ -9,11 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-__all__ = ['Config', 'ConfigError', 'Deprecation', 'parse_deprecations']
+__all__ = [
+    'Config',
+    'ConfigError',
+    'Deprecation',
+    'parse_deprecations',
+    'parse_origins',
+]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = 'sqlite:///var/abiq.db'
@@ -28,6 +35,11 @@ DEFAULT_TASK_LEASE = 30
 DEFAULT_TASK_MAX_ATTEMPTS = 3
 DEFAULT_MAX_WAIT = 30
 DEFAULT_MAX_WAITERS = 4
+
+# NOTE: an origin is scheme://host[:port] (RFC 6454), no path, as browsers send it.
+_ORIGIN = re.compile(
+    r'^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?$'
+)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,6 +83,7 @@ class Config:
     sim_faults: str = ''
     libvirt_uri: str = 'test:///default'
     sqlite_synchronous: str = 'full'
+    cors_origins: tuple[str, ...] = ()
     schema_dir: Path = PROJECT_DIR / 'schemas'
     xsd_dir: Path = PROJECT_DIR / 'xsd'
 
@@ -122,6 +135,7 @@ class Config:
             sqlite_synchronous=_choice(
                 env, 'ABIQ_SQLITE_SYNCHRONOUS', ('full', 'normal')
             ),
+            cors_origins=parse_origins(env.get('ABIQ_CORS_ORIGINS', '')),
         )
 
 
@@ -170,6 +184,18 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
         except ValueError as ex:
             raise ConfigError(f'ABIQ_TRUSTED_PROXIES: bad address {item!r}') from ex
     return tuple(networks)
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """Parse ``ABIQ_CORS_ORIGINS``: origins, comma-separated, or ``*``."""
+    origins = tuple(item.strip().lower() for item in raw.split(',') if item.strip())
+    for origin in origins:
+        if origin != '*' and not _ORIGIN.match(origin):
+            raise ConfigError(
+                f'ABIQ_CORS_ORIGINS: {origin!r} is not an origin '
+                '(scheme://host[:port], no path) nor *'
+            )
+    return origins
 
 
 def parse_deprecations(raw: str) -> dict[int, Deprecation]:
