@@ -62,6 +62,20 @@ def _quality(params: str) -> float:
     return 1.0
 
 
+def _revalidated(req: falcon.Request, resp: falcon.Response) -> None:
+    """Give a ``304`` the weak ``ETag`` of a gzip answer when so asked.
+
+    A 304 carries the ``ETag`` the 200 would have (RFC 9110 15.4.5); a
+    client revalidating the weak tag abiq gave it had a gzip body.
+    """
+    etag = resp.get_header('ETag')
+    if etag and not etag.startswith('W/'):
+        asked = req.get_header('If-None-Match') or ''
+        if f'W/{etag}' in asked and wants_gzip(req.get_header('Accept-Encoding')):
+            resp.set_header('ETag', f'W/{etag}')
+            add_vary(resp, 'Accept-Encoding')
+
+
 class Compression:
     """Falcon middleware: gzip a large body when the client accepts it.
 
@@ -78,6 +92,9 @@ class Compression:
     ) -> None:
         """Compress the body, weaken the ``ETag``, say ``Vary``."""
         data = resp.data
+        if data is None and str(resp.status)[:3] == '304':
+            _revalidated(req, resp)
+            return
         if data is None or len(data) <= MIN_SIZE or resp.get_header('Content-Encoding'):
             return
         # NOTE: a cache must not hand the gzip body to a client that did
