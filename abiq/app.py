@@ -11,6 +11,7 @@ import falcon
 from abiq.auth import Authenticator
 from abiq.config import Config
 from abiq.converters import IdConverter
+from abiq.cors import http_middleware
 from abiq.db import bind
 from abiq.db import database_for
 from abiq.db.faults import RETRY_AFTER
@@ -76,7 +77,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         Waiter(engine.changes, config.max_waiters),
         FinishedTasks(authenticator),
     )
-    app = AbiqApp(middleware=[ApiMiddleware(services)])
+    app = AbiqApp(middleware=[*http_middleware(config), ApiMiddleware(services)])
     app.services = services
     app.routes = []
     app.req_options.strip_url_path_trailing_slash = False

@@ -9,12 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from importlib import resources
 from pathlib import Path
 
-__all__ = ['Config', 'ConfigError', 'Deprecation', 'parse_deprecations']
+__all__ = [
+    'Config',
+    'ConfigError',
+    'Deprecation',
+    'parse_deprecations',
+    'parse_origins',
+]
 
 # NOTE: the JSON Schemas and XSDs are package data, read where the package is
 # installed (a wheel carries copies; in a checkout abiq/_data/schemas and
@@ -33,6 +40,11 @@ DEFAULT_TASK_LEASE = 30
 DEFAULT_TASK_MAX_ATTEMPTS = 3
 DEFAULT_MAX_WAIT = 30
 DEFAULT_MAX_WAITERS = 4
+
+# NOTE: an origin is scheme://host[:port] (RFC 6454), no path, as browsers send it.
+_ORIGIN = re.compile(
+    r'^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?$'
+)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -76,6 +88,7 @@ class Config:
     sim_faults: str = ''
     libvirt_uri: str = 'test:///default'
     sqlite_synchronous: str = 'full'
+    cors_origins: tuple[str, ...] = ()
     schema_dir: Path = DATA_DIR / 'schemas'
     xsd_dir: Path = DATA_DIR / 'xsd'
 
@@ -127,6 +140,7 @@ class Config:
             sqlite_synchronous=_choice(
                 env, 'ABIQ_SQLITE_SYNCHRONOUS', ('full', 'normal')
             ),
+            cors_origins=parse_origins(env.get('ABIQ_CORS_ORIGINS', '')),
         )
 
 
@@ -175,6 +189,18 @@ def parse_networks(raw: str) -> tuple[Network, ...]:
         except ValueError as ex:
             raise ConfigError(f'ABIQ_TRUSTED_PROXIES: bad address {item!r}') from ex
     return tuple(networks)
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """Parse ``ABIQ_CORS_ORIGINS``: origins, comma-separated, or ``*``."""
+    origins = tuple(item.strip().lower() for item in raw.split(',') if item.strip())
+    for origin in origins:
+        if origin != '*' and not _ORIGIN.match(origin):
+            raise ConfigError(
+                f'ABIQ_CORS_ORIGINS: {origin!r} is not an origin '
+                '(scheme://host[:port], no path) nor *'
+            )
+    return origins
 
 
 def parse_deprecations(raw: str) -> dict[int, Deprecation]:

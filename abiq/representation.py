@@ -24,6 +24,7 @@ from abiq.limits import MAX_DEPTH
 from abiq.limits import check_links
 from abiq.limits import plain_link_rule
 from abiq.limits import too_deep
+from abiq.linkheader import link_header
 from abiq.media import Accepted
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
@@ -96,6 +97,8 @@ class Codec:
         schema = urls.schema(accepted.name, accepted.version, accepted.format)
         links.append({'rel': 'describedby', 'href': schema})
         resp.data = self.dump(doc, accepted)
+        if header := link_header(doc):
+            resp.set_header('Link', header)
         resp.content_type = accepted.content_type(self.config.vendor)
         resp.vary = ('Accept',)
         for name, value in self._deprecation_headers.get(accepted.version, ()):

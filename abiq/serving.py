@@ -78,13 +78,38 @@ class _Parser(HTTPRequestParser):
 
 
 class _Task(WSGITask):
-    """Waitress's task, passing what the parser noted on to the app."""
+    """Waitress's task, passing what the parser noted on to the app, and
+    keeping the connection open after an answer without a body."""
+
+    _bodiless = False
 
     def get_environment(self) -> dict[str, Any]:
         environ = super().get_environment()
         if self.request.framing:
             environ[_FRAMING] = self.request.framing
         return environ
+
+    def build_response_header(self) -> bytes:
+        """Build the status line and headers (waitress's own)."""
+        # NOTE: waitress closes every HTTP/1.1 connection whose answer has
+        # no Content-Length, though a 204 or 304 may not carry one and ends
+        # with its headers (RFC 9112 6.3): each conditional poll would cost
+        # a new connection. Only that reason to close is ignored here.
+        self._bodiless = (
+            self.version == '1.1'
+            and not self.has_body
+            and not self.close_on_finish
+            and self.request.headers.get('CONNECTION', '').lower() != 'close'
+        )
+        try:
+            return super().build_response_header()
+        finally:
+            self._bodiless = False
+
+    def set_close_on_finish(self) -> None:
+        """Close after this answer, unless it is bodiless (see above)."""
+        if not self._bodiless:
+            super().set_close_on_finish()
 
 
 class _Channel(HTTPChannel):
