@@ -10,11 +10,14 @@ against the schema of its ``Content-Type``.
 from __future__ import annotations
 
 import base64
+import re
 import subprocess
+import textwrap
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +37,9 @@ TIMEOUT = 10
 FORMATS = [('json', 1), ('json', 2), ('xml', 1), ('xml', 2)]
 # what an appliance reads once the action it offered has ended
 ENDS_IN = {'deploy': 'DEPLOYED', 'undeploy': 'NOT_DEPLOYED'}
+TASKS_PAGE = Path(__file__).resolve().parent.parent / 'docs' / 'tasks.rst'
+PAGE_ROOT = 'http://127.0.0.1:8080/api/'
+LITERAL = re.compile(r'::\n\n((?:(?:   .*)?\n)+)')
 
 
 @dataclass(frozen=True)
@@ -178,3 +184,27 @@ def test_a_client_following_the_303_lands_on_the_result(
     doc = read(codec, result, 'virtualappliance', fmt, version)
     assert result.status == 200 and doc['state'] == ENDS_IN[action], doc
     assert link_of(doc, 'self') == link_of(vapp, 'self')
+
+
+def python_examples() -> list[str]:
+    """Return the Python literal blocks of docs/tasks.rst, in order."""
+    found = LITERAL.findall(TASKS_PAGE.read_text())
+    blocks = (textwrap.dedent(block) for block in found)
+    return [block for block in blocks if block.startswith('import ')]
+
+
+@pytest.mark.parametrize('index', [0, 1], ids=['requests', 'httpx'])
+def test_the_python_examples_of_the_tasks_page_land_on_the_result(
+    served, capsys, index
+):
+    example = python_examples()[index]
+    namespace: dict[str, Any] = {}
+    exec(example.replace(PAGE_ROOT, served.root), namespace)  # noqa: S102
+    if 'client' in namespace:
+        namespace['client'].close()
+    printed = capsys.readouterr().out.splitlines()
+    expected = re.findall(r'^# (.*)$', example, flags=re.MULTILINE)
+    assert len(printed) == len(expected), (printed, expected)
+    for line, shown in zip(printed, expected, strict=True):
+        # NOTE: the page shows a deploy; run after another test, it may undeploy
+        assert line.replace('NOT_DEPLOYED', 'DEPLOYED') == shown, (line, shown)
