@@ -28,8 +28,13 @@ __all__ = [
     'parse_media_type',
 ]
 
-# Specificity of a matching range; a higher value wins a tie on q.
-_EXACT, _PLAIN, _SUFFIX, _WILDCARD = 3, 2, 1, 0
+# Specificity of a matching range; a higher value wins a tie on q. A task
+# type asked of another resource stands in for that resource's own type, a
+# step below naming it (API.md section 2).
+_EXACT, _FOR_TASK, _PLAIN, _SUFFIX, _WILDCARD = 4, 3, 2, 1, 0
+# NOTE: the only vendor name that stands in for any resource's type: a client
+# that follows a task's 303 by itself keeps the Accept it polled the task with.
+_FOLLOWED = 'task'
 _SUFFIX_TYPES = {'application/*+json': 'json', 'application/*+xml': 'xml'}
 _ANY_TYPES = ('*/*', 'application/*')
 
@@ -79,7 +84,9 @@ class Negotiator:
             accept: the request's ``Accept`` header.
             name: the media type name the resource answers with.
             any_name: accept any of our vendor types for their format and
-                version (a request that may answer with a task).
+                version (a request that may answer with a task). The task
+                type is accepted for the format and version it names on
+                every resource (a client following a task's 303).
 
         Raises:
             MediaTypeError: ``406-NOT-ACCEPTABLE``, nothing acceptable;
@@ -182,16 +189,21 @@ class Negotiator:
         return ', '.join(str(version) for version in self.versions)
 
 
+# Matches whose q=0 excludes nothing of this resource's own type.
+_LOOSE = (_WILDCARD, _FOR_TASK)
+
+
 def _excluded(neg: Negotiator, ranges, name: str, any_name: bool) -> set:
     """Return the (format, version) pairs that a range with q=0 names.
 
     RFC 9110 12.5.1: such a representation is not acceptable, even when a
-    wildcard with a higher q follows.
+    wildcard with a higher q follows. A task type refused on another
+    resource refuses tasks, not that resource's own type.
     """
     excluded = set()
     for media in ranges:
         found = _candidate(neg, media, name, any_name) if media.q <= 0 else None
-        if found not in (None, 'version') and found[0] != _WILDCARD:
+        if found not in (None, 'version') and found[0] not in _LOOSE:
             excluded.add(found[1:])
     return excluded
 
@@ -214,12 +226,18 @@ def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     if media.mime in _ANY_TYPES:
         return _WILDCARD, 'json', neg.latest
     split = neg.vendor_name(media.mime)
-    if split is None or (split[0] != name and not any_name):
+    if split is None:
+        return None
+    if split[0] == name or any_name:
+        specificity = _EXACT
+    elif split[0] == _FOLLOWED:
+        specificity = _FOR_TASK
+    else:
         return None
     version = neg.version_of(media)
     if version is None:
         return 'version'
-    return _EXACT, split[1] or 'json', version
+    return specificity, split[1] or 'json', version
 
 
 def _negotiate(

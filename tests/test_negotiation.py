@@ -18,6 +18,8 @@ from tests.domain_support import link_of
 from tests.domain_support import machines_of
 from tests.domain_support import make_template
 from tests.domain_support import make_vapp
+from tests.domain_support import wait_for_end
+from tests.engine_support import running_workers
 from tests.factories import make_tasks
 from tests.support import Api
 from tests.support import basic
@@ -126,9 +128,8 @@ def test_unsupported_version_is_406_listing_the_versions(api, world, fmt, versio
 @pytest.mark.parametrize(
     'accept',
     [
-        vnd('task', 'json'),
-        vnd('task', 'xml', 1),
         vnd('tasks', 'json', 2),
+        vnd('tasks', 'xml', 1),
         vnd('errors', 'json'),
         vnd('user'),
         'text/html',
@@ -157,7 +158,7 @@ def test_another_entity_type_is_406_on_every_resource(api, world):
     make_tasks(world.acme, world.alice, 1)
     root = root_of(api)
     cases = [
-        (root.link('tasks'), 'tasks', vnd('task', 'json')),
+        (root.link('tasks'), 'tasks', vnd('virtualappliance', 'json')),
         (first_task_href(api), 'task', vnd('tasks', 'json')),
         (root.link('currentuser'), 'user', vnd('users', 'xml')),
         (root.link('currentuser'), 'user', vnd('api', 'json', 1)),
@@ -177,6 +178,79 @@ def test_unsupported_version_of_a_task_lists_the_versions(api, world):
     answer = api.get(first_task_href(api), accept=vnd('task', 'xml', 5))
     message = assert_406(answer, 'xml', 2)
     assert lists_versions(message), message
+
+
+# -- the task type on what a task leads to (a client following a 303) -------
+
+
+@pytest.mark.parametrize(
+    ('accept', 'fmt', 'version'),
+    [
+        (vnd('task', 'json', 1), 'json', 1),
+        (vnd('task', 'json', 2), 'json', 2),
+        (vnd('task', 'xml', 1), 'xml', 1),
+        (vnd('task', 'xml', 2), 'xml', 2),
+        (vnd('task', 'xml'), 'xml', 2),
+        (vnd('task'), 'json', 2),
+        (vnd('task', None, 1), 'json', 1),
+    ],
+)
+def test_the_task_type_yields_each_resource_its_own_type(
+    api, world, machine, accept, fmt, version
+):
+    vapp, vm = machine
+    root = root_of(api)
+    targets = [
+        ('api', root.link('self')),
+        ('tasks', root.link('tasks')),
+        ('user', root.link('currentuser')),
+        ('templates', root.link('templates')),
+        ('virtualappliance', vapp.link('self')),
+        ('virtualmachine', vm.link('self')),
+    ]
+    for name, href in targets:
+        assert_negotiated(api.get(href, accept=accept, status=200), name, fmt, version)
+    # only the task type stands in: another entity's type is still refused
+    other = vnd('virtualmachine', fmt, version)
+    message = assert_406(api.get(vapp.link('self'), accept=other), fmt, version)
+    assert f'{VND}.virtualappliance+json' in message, message
+
+
+@pytest.mark.parametrize(
+    ('accept', 'fmt', 'version'),
+    [
+        # ties on q: the resource's own type, then the task type, then plain
+        (f'{VND}.task+xml; version=1, {VND}.api+json', 'json', 2),
+        (f'{VND}.task+xml, application/json', 'xml', 2),
+        (f'application/json, {VND}.task+xml; version=1', 'xml', 1),
+        (f'{VND}.task+xml;q=0.5, application/json', 'json', 2),
+        # refusing tasks refuses nothing of the root's own type
+        (f'{VND}.task+json;q=0, */*', 'json', 2),
+        (f'{VND}.task+json; version=9, application/xml;q=0.1', 'xml', 2),
+    ],
+)
+def test_the_task_type_among_other_ranges(api, world, accept, fmt, version):
+    assert_negotiated(api.get('/', accept=accept, status=200), 'api', fmt, version)
+
+
+def test_the_task_type_in_an_unsupported_version_is_406(api, world):
+    message = assert_406(api.get('/', accept=vnd('task', 'xml', 7)), 'xml', 2)
+    assert lists_versions(message), message
+
+
+@pytest.mark.parametrize(('fmt', 'version'), [('json', 1), ('xml', 2)])
+def test_following_the_303_with_the_task_accept_lands_on_the_result(
+    api, app, world, machine, fmt, version
+):
+    vapp, _ = machine
+    accept = vnd('task', fmt, version)
+    started = api.post(vapp.link('deploy'), accept=accept, status=202)
+    with running_workers(app.services.engine):
+        done = wait_for_end(api, started.link('self'), accept)[-1]
+    assert done.status == 303
+    result = api.get(done.headers['Location'], accept=accept, status=200)
+    assert_negotiated(result, 'virtualappliance', fmt, version)
+    assert result.doc['state'] == 'DEPLOYED'
 
 
 # -- q-values ---------------------------------------------------------------
@@ -350,14 +424,14 @@ def test_404_error_format_follows_accept(api, world, accept, fmt, version):
     [
         ('text/html', 'json', 2),
         ('text/html, image/png;q=0.5', 'json', 2),
-        (vnd('task', 'xml', 1), 'xml', 1),
-        (vnd('task', 'json', 1), 'json', 1),
+        (vnd('template', 'xml', 1), 'xml', 1),
+        (vnd('template', 'json', 1), 'json', 1),
         (vnd('tasks', 'xml'), 'xml', 2),
         (vnd('api', 'xml', 7), 'xml', 2),
         (vnd('api', 'json', 7), 'json', 2),
-        (f'text/html, {vnd("task", "xml", 1)};q=0.5', 'xml', 1),
-        (f'{vnd("task", "xml", 1)};q=0.5, {vnd("user", "json", 1)};q=0.5', 'json', 1),
-        (f'{vnd("task", "xml", 1)};q=0.9, {vnd("user", "json", 1)};q=0.5', 'xml', 1),
+        (f'text/html, {vnd("users", "xml", 1)};q=0.5', 'xml', 1),
+        (f'{vnd("users", "xml", 1)};q=0.5, {vnd("user", "json", 1)};q=0.5', 'json', 1),
+        (f'{vnd("users", "xml", 1)};q=0.9, {vnd("user", "json", 1)};q=0.5', 'xml', 1),
     ],
 )
 def test_406_error_format_follows_accept(api, world, accept, fmt, version):
@@ -419,7 +493,7 @@ def test_deprecated_version_headers_on_error_documents(deprecated):
     assert_negotiated(v1, 'errors', 'xml', 1)
     assert v1.headers['Deprecation'] == DEPRECATION_2026
     assert v1.headers['Sunset'] == SUNSET_2027
-    not_acceptable = client.get('/', accept=vnd('task', 'json', 1))
+    not_acceptable = client.get('/', accept=vnd('template', 'json', 1))
     assert_406(not_acceptable, 'json', 1)
     assert not_acceptable.headers['Deprecation'] == DEPRECATION_2026
     v2 = client.get(missing, accept=vnd('task', 'xml'), status=404)
