@@ -27,6 +27,7 @@ from abiq.limits import too_deep
 from abiq.media import Accepted
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
+from abiq.preconditions import describe
 from abiq.schemas import SchemaStore
 from abiq.statuses import normalize_status
 from abiq.xmlmap import Element
@@ -96,6 +97,7 @@ class Codec:
         schema = urls.schema(accepted.name, accepted.version, accepted.format)
         links.append({'rel': 'describedby', 'href': schema})
         resp.data = self.dump(doc, accepted)
+        describe(resp, accepted)
         resp.content_type = accepted.content_type(self.config.vendor)
         resp.vary = ('Accept',)
         for name, value in self._deprecation_headers.get(accepted.version, ()):
