@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
+import orjson
 import pytest
 
 from abiq.db.models import Task
@@ -286,3 +287,21 @@ def test_a_private_cache_revalidates_a_retried_task(app, api, scene):
     assert not seen.extensions['caching']['from_cache']
     assert seen.json()['status'] in ('pending', 'running')
     assert seen.json()['attempt'] == 2
+
+
+def test_the_openapi_document_declares_validators_and_preconditions(api):
+    paths = orjson.loads(api.get(api.get('/').link('service-desc')).body)['paths']
+    root = paths['/']['get']
+    assert 'ETag' in root['responses']['304']['headers']
+    assert 'ETag' in root['responses']['200']['headers']
+    assert [p['name'] for p in root['parameters']] == ['If-None-Match']
+    for path, method in (
+        ('/virtualappliances/{vapp_id}', 'put'),
+        ('/virtualmachines/{vm_id}/deploy', 'post'),
+        ('/tasks/{task_id}/cancel', 'post'),
+        ('/tokens/{token_id}', 'delete'),
+    ):
+        operation = paths[path][method]
+        names = [p['name'] for p in operation.get('parameters', [])]
+        assert {'If-Match', 'If-Unmodified-Since'} <= set(names), path
+        assert '412' in operation['responses'], path

@@ -76,6 +76,8 @@ class Resource:
             (200 when not listed).
         request_headers: HTTP method -> the optional request headers it
             reads (``Prefer``, ``If-None-Match``).
+        conditional: methods that evaluate ``If-Match`` and
+            ``If-Unmodified-Since`` (:meth:`check`).
         other_answers: HTTP method -> (content type, JSON Schema) of an
             answer that is not one of our media types (health, schemas).
     """
@@ -89,6 +91,7 @@ class Resource:
     filters: dict[str, dict[str, Any]] = {}
     statuses: dict[str, tuple[int, ...]] = {}
     request_headers: dict[str, tuple[str, ...]] = {}
+    conditional: frozenset[str] = frozenset({'PUT', 'PATCH', 'DELETE'})
     other_answers: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def __init__(self, services: Services) -> None:

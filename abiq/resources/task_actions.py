@@ -40,6 +40,7 @@ class Cancel(Resource):
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202)}
+    conditional = frozenset({'POST'})
     current = current_task
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
@@ -54,6 +55,7 @@ class Retry(Resource):
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202, 303)}
     request_headers = {'POST': ('Prefer',)}
+    conditional = frozenset({'POST'})
     current = current_task
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:

@@ -133,6 +133,7 @@ class ActionResource(Resource):
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202, 303)}
     request_headers = {'POST': ('Prefer',)}
+    conditional = frozenset({'POST'})
     item: type[Resource]
 
     def __init__(self, services, rel: str) -> None:
