@@ -115,10 +115,10 @@ def check(resource: Resource, req: falcon.Request, **ids: Any) -> None:
     caller may write it (404 and 403 come first), before anything changes.
     Without a precondition header this costs nothing.
     """
-    if_match = req.if_match
+    if_match = req.get_header('If-Match')
     since = req.get_header('If-Unmodified-Since')
     if_none_match = req.if_none_match
-    if not (if_match or since or if_none_match):
+    if if_match is None and since is None and not if_none_match:
         return
     answers: dict[tuple[str, int], falcon.Response] = {}
 
@@ -128,8 +128,10 @@ def check(resource: Resource, req: falcon.Request, **ids: Any) -> None:
             answers[variant] = _render(resource, req, ids, variant)
         return answers[variant]
 
-    if if_match:
-        if not any(matches([tag], current(tag).etag, weak=False) for tag in if_match):
+    if if_match is not None:
+        # NOTE: present but holding no tag (``If-Match: ,``) matches nothing.
+        tags = req.if_match or ()
+        if not any(matches([tag], current(tag).etag, weak=False) for tag in tags):
             raise _failed('If-Match', 'does not name the current representation')
     elif since and _modified_since(current().headers.get('last-modified'), since):
         raise _failed('If-Unmodified-Since', 'is before the last change')
@@ -182,10 +184,11 @@ def _modified_since(last_modified: str | None, since: str) -> bool:
         when = email.utils.parsedate_to_datetime(since)
     except (TypeError, ValueError):
         return False
-    if last_modified is None or when.tzinfo is None:
+    if last_modified is None:
         return False
-    changed = email.utils.parsedate_to_datetime(last_modified)
-    return changed > when.astimezone(dt.UTC)
+    if when.tzinfo is None:  # asctime and RFC 850 dates are GMT (RFC 9110 5.6.7)
+        when = when.replace(tzinfo=dt.UTC)
+    return email.utils.parsedate_to_datetime(last_modified) > when
 
 
 def _failed(header: str, why: str) -> ApiError:
