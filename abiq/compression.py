@@ -1,9 +1,12 @@
 """gzip for bodies over 1 KiB, to clients that ask for it.
 
 Compression is a content coding of the same representation: its ``ETag`` is
-the representation's own, made weak (``W/"..."``), so a compressed and a
-plain answer are never taken for byte-identical, while ``If-None-Match``
-(weak comparison, RFC 9110 13.1.2) still matches either.
+the representation's own with :data:`GZIP_SUFFIX` (``"....json2-gzip"``), a
+distinct strong tag, so a compressed and a plain answer are never taken for
+byte-identical (RFC 9110 8.8.3), while :mod:`abiq.preconditions` reads either
+as the representation's tag: ``If-None-Match`` gives 304 and ``If-Match``
+lets a write through for both. A weak tag would not do: ``If-Match`` compares
+strongly, and clients such as requests and httpx ask for gzip by default.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from typing import Any
 if TYPE_CHECKING:
     import falcon
 
-__all__ = ['MIN_SIZE', 'Compression', 'add_vary', 'wants_gzip']
+__all__ = ['GZIP_SUFFIX', 'MIN_SIZE', 'Compression', 'add_vary', 'wants_gzip']
 
 MIN_SIZE = 1024
+#: what marks the entity tag of a gzip body
+GZIP_SUFFIX = '-gzip'
 # NOTE: level 6 (zlib's default) gives nearly all of level 9's ratio on JSON
 # and XML at a third of its cost; mtime=0 makes the bytes reproducible.
 _LEVEL = 6
@@ -63,17 +68,22 @@ def _quality(params: str) -> float:
 
 
 def _revalidated(req: falcon.Request, resp: falcon.Response) -> None:
-    """Give a ``304`` the weak ``ETag`` of a gzip answer when so asked.
+    """Give a ``304`` the ``ETag`` of a gzip answer when so asked.
 
     A 304 carries the ``ETag`` the 200 would have (RFC 9110 15.4.5); a
-    client revalidating the weak tag abiq gave it had a gzip body.
+    client revalidating the gzip tag abiq gave it had a gzip body.
     """
     etag = resp.get_header('ETag')
     if etag and not etag.startswith('W/'):
         asked = req.get_header('If-None-Match') or ''
-        if f'W/{etag}' in asked and wants_gzip(req.get_header('Accept-Encoding')):
-            resp.set_header('ETag', f'W/{etag}')
+        zipped = _zipped(etag)
+        if zipped in asked and wants_gzip(req.get_header('Accept-Encoding')):
+            resp.set_header('ETag', zipped)
             add_vary(resp, 'Accept-Encoding')
+
+
+def _zipped(etag: str) -> str:
+    return f'{etag[:-1]}{GZIP_SUFFIX}"' if etag.endswith('"') else etag
 
 
 class Compression:
@@ -90,7 +100,7 @@ class Compression:
         resource: Any,
         req_succeeded: bool,
     ) -> None:
-        """Compress the body, weaken the ``ETag``, say ``Vary``."""
+        """Compress the body, mark the ``ETag``, say ``Vary``."""
         data = resp.data
         if data is None and str(resp.status)[:3] == '304':
             _revalidated(req, resp)
@@ -106,4 +116,4 @@ class Compression:
         resp.set_header('Content-Encoding', 'gzip')
         etag = resp.get_header('ETag')
         if etag and not etag.startswith('W/'):
-            resp.set_header('ETag', f'W/{etag}')
+            resp.set_header('ETag', _zipped(etag))

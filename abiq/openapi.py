@@ -66,6 +66,8 @@ _ERRORS = {
     409: "The resource's state does not allow the request, or a request with "
     'the same Idempotency-Key is still being processed',
     413: 'The body is larger than ABIQ_MAX_BODY bytes',
+    412: 'If-Match, If-Unmodified-Since or If-None-Match does not hold: the '
+    'resource changed since it was read; nothing was changed',
     415: 'The Content-Type is missing or is not a type the target reads',
     422: 'The Idempotency-Key was used with a different request body',
     429: 'Too many failed sign-ins for this user name from this address '
@@ -94,7 +96,17 @@ _REQUEST_HEADERS = {
         'schema': {'type': 'string'},
     },
     'If-None-Match': {
-        'description': "The task's ETag (or *): 304 while it is unchanged",
+        'description': 'An ETag read before (or *): 304 while it is unchanged',
+        'schema': {'type': 'string'},
+    },
+    'If-Match': {
+        'description': 'The ETag of the resource as read (any format or '
+        'version; or *): 412 and nothing done when it changed since',
+        'schema': {'type': 'string'},
+    },
+    'If-Unmodified-Since': {
+        'description': "An HTTP date: 412 when the task's Last-Modified is "
+        'later (ignored by resources without one)',
         'schema': {'type': 'string'},
     },
     'Idempotency-Key': {
@@ -252,9 +264,12 @@ class _Builder:
         body = resource.reads.get(declared)
         if body is not None:
             operation['requestBody'] = self._request_body(body)
+        statuses = resource.statuses.get(declared, (200,))
+        if declared == 'GET' and resource.answers.get('GET') and 304 not in statuses:
+            statuses += (304,)
         responses = {
             str(status): self._success(status, method, declared, resource)
-            for status in resource.statuses.get(declared, (200,))
+            for status in statuses
         }
         for status in sorted(
             self._error_statuses(method, declared, resource, has_fields)
@@ -286,6 +301,10 @@ class _Builder:
                 _query(name, schema) for name, schema in resource.filters.items()
             ]
         headers = list(resource.request_headers.get(declared, ()))
+        if declared == 'GET' and resource.answers.get('GET'):
+            headers += [] if 'If-None-Match' in headers else ['If-None-Match']
+        if declared in resource.conditional:
+            headers += ['If-Match', 'If-Unmodified-Since']
         if method == 'POST' and resource.auth:
             headers.append('Idempotency-Key')
         parameters += [
@@ -326,8 +345,10 @@ class _Builder:
         names = _answer_names(status, declared, resource)
         for name in _SUCCESS_HEADERS.get(status, ()):
             answer['headers'][name] = {'description': _HEADER_MEANINGS[name], **_HEADER}
-        if 'task' in names or status == 304:  # only a task answers 304
+        if 'task' in names:
             answer['headers'].update(copy.deepcopy(_TASK_HEADERS))
+        elif status in (200, 304) and declared == 'GET':
+            answer['headers']['ETag'] = copy.deepcopy(_TASK_HEADERS['ETag'])
         if status in _NO_BODY or method == 'HEAD':
             return answer
         other = resource.other_answers.get(declared)
@@ -368,6 +389,8 @@ class _Builder:
             statuses |= {403, 409}  # roles and states
         if method == 'POST' and resource.auth:
             statuses |= {409, 413, 422}  # Idempotency-Key
+        if declared in resource.conditional:
+            statuses.add(412)
         return statuses
 
     def _error_response(self, status: int) -> dict[str, Any]:

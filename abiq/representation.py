@@ -28,6 +28,7 @@ from abiq.linkheader import link_header
 from abiq.media import Accepted
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
+from abiq.preconditions import describe
 from abiq.schemas import SchemaStore
 from abiq.statuses import normalize_status
 from abiq.xmlmap import Element
@@ -99,6 +100,7 @@ class Codec:
         resp.data = self.dump(doc, accepted)
         if header := link_header(doc):
             resp.set_header('Link', header)
+        describe(resp, accepted)
         resp.content_type = accepted.content_type(self.config.vendor)
         resp.vary = ('Accept',)
         for name, value in self._deprecation_headers.get(accepted.version, ()):

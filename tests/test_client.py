@@ -12,6 +12,7 @@ from abiq.client import TaskFailed
 from abiq.client import WaitTimeout
 from abiq.client.errors import Conflict
 from abiq.client.errors import NotFound
+from abiq.client.errors import PreconditionFailed
 from abiq.client.errors import Unauthorized
 from abiq.db.models import Task as TaskRow
 from tests.client_support import client_for
@@ -182,6 +183,27 @@ def test_wait_falls_back_to_plain_polls_when_the_server_has_no_long_poll_free(
     assert ended.state == 'finished'
     assert ('GET', 503) in transport.seen  # its Retry-After was honoured
     assert transport.seen[-1] == ('GET', 200)
+
+
+@pytest.mark.parametrize('fmt', ['json', 'xml'])
+def test_edits_and_actions_send_the_etag_they_read(app, appliance, fmt):
+    client, _ = client_for(app, ALICE, format=fmt)
+    web = machine(client).refresh()
+    assert web.headers['ETag']
+    other, _ = client_for(app, ALICE)
+    machine(other).refresh().edit(cpu=3)  # someone else changes it meanwhile
+    for write in (lambda: web.edit(cpu=2), lambda: web.act('deploy'), web.delete):
+        with pytest.raises(PreconditionFailed) as refused:
+            write()
+        assert refused.value.status == 412
+        assert refused.value.code == '412-PRECONDITION-FAILED'
+    fresh = web.refresh()
+    assert fresh['cpu'] == 3 and fresh['state'] == 'NOT_ALLOCATED'
+    assert fresh.edit(cpu=2)['cpu'] == 2
+    task = web.refresh().act('deploy')
+    assert task.status == 202
+    # the task as accepted is the task as read: its tag holds for cancel
+    assert task.act('cancel').state == 'cancelled'
 
 
 def test_wait_gives_up_at_its_timeout(app, appliance):

@@ -176,14 +176,15 @@ def test_an_operation_documents_its_body_answers_and_errors(api, world):
 def test_collections_document_paging_and_their_filters(api, world):
     paths = _document(api)['paths']
     tasks = {p['name']: p['schema'] for p in paths['/tasks']['get']['parameters']}
-    assert list(tasks) == ['startwith', 'limit', 'has', 'by', 'asc', 'status', 'type']
+    paging = ['startwith', 'limit', 'has', 'by', 'asc']
+    assert list(tasks) == [*paging, 'status', 'type', 'If-None-Match']
     assert tasks['by']['enum'] == ['createdAt', 'id', 'status', 'type', 'updatedAt']
     assert tasks['limit'] == {'type': 'integer', 'minimum': 0, 'maximum': 1000}
     users = [
         p['name']
         for p in paths['/enterprises/{enterprise_id}/users']['get']['parameters']
     ]
-    assert users == ['startwith', 'limit', 'has', 'by', 'asc']
+    assert users == [*paging, 'If-None-Match']
 
 
 def test_request_bodies_need_only_what_the_operation_needs(api, world):

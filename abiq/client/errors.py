@@ -20,6 +20,7 @@ __all__ = [
     'NotAcceptable',
     'NotFound',
     'PayloadTooLarge',
+    'PreconditionFailed',
     'ServerError',
     'ServiceUnavailable',
     'TaskCancelled',
@@ -91,6 +92,11 @@ class Conflict(ApiError):
     """409: not possible in the current state (a locked machine, an ended task)."""
 
 
+class PreconditionFailed(ApiError):
+    """412: the resource changed since it was read (its ``If-Match`` no
+    longer holds); nothing was done. Read it again and decide."""
+
+
 class PayloadTooLarge(ApiError):
     """413: the body was over the server's limit."""
 
@@ -118,6 +124,7 @@ _BY_STATUS = {
     404: NotFound,
     406: NotAcceptable,
     409: Conflict,
+    412: PreconditionFailed,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
     422: UnprocessableContent,

@@ -62,6 +62,8 @@ class Resource:
 
     Fields read like a dict (``vm['state']``, ``vm.get('ip')``); ``data``
     holds them all, links aside. The client builds resources from answers.
+    Its writes (``act``, ``edit``, ``delete``) send ``If-Match`` with the
+    ETag it was read with: if it changed since, PreconditionFailed is raised.
 
     Attributes:
         links: the representation's links (:class:`Link`), in order.
@@ -146,17 +148,19 @@ class Resource:
             body_type: its media type name (``sleep``) when it is not the
                 link's own type.
         """
-        return self.client.post(self.link(rel), body, body_type=body_type)
+        return self.client.post(
+            self.link(rel), body, body_type=body_type, etag=self.headers.get('ETag')
+        )
 
     def edit(self, **fields: Any) -> Resource:
         """PUT the given fields to the ``edit`` link (fields left out keep
         their value); work that takes time answers a :class:`Task`."""
-        return self.client.put(self.link('edit'), fields)
+        return self.client.put(self.link('edit'), fields, etag=self.headers.get('ETag'))
 
     def delete(self) -> Resource | None:
         """DELETE through the ``edit`` link: None once gone (204), or the
         :class:`Task` that deletes it (202)."""
-        return self.client.delete(self.link('edit'))
+        return self.client.delete(self.link('edit'), etag=self.headers.get('ETag'))
 
 
 class Collection(Resource):

@@ -121,18 +121,30 @@ class Client:
         return self._resource(self._send('GET', link))
 
     def post(
-        self, link: Link, body: dict[str, Any] | None = None, *, body_type: str = ''
+        self,
+        link: Link,
+        body: dict[str, Any] | None = None,
+        *,
+        body_type: str = '',
+        etag: str | None = None,
     ) -> Resource:
-        """POST to a link, with an Idempotency-Key (see :data:`RETRIES`)."""
-        return self._resource(self._send('POST', link, body, body_type=body_type))
+        """POST to a link, with an Idempotency-Key (see :data:`RETRIES`);
+        with ``If-Match: etag`` when given."""
+        return self._resource(
+            self._send('POST', link, body, body_type=body_type, headers=_if(etag))
+        )
 
-    def put(self, link: Link, body: dict[str, Any]) -> Resource:
-        """PUT a document to a link (its type is the body's)."""
-        return self._resource(self._send('PUT', link, body))
+    def put(
+        self, link: Link, body: dict[str, Any], *, etag: str | None = None
+    ) -> Resource:
+        """PUT a document to a link (its type is the body's); with
+        ``If-Match: etag`` when given."""
+        return self._resource(self._send('PUT', link, body, headers=_if(etag)))
 
-    def delete(self, link: Link) -> Resource | None:
-        """DELETE a link's target: None when gone (204), else the answer."""
-        reply = self._send('DELETE', link)
+    def delete(self, link: Link, *, etag: str | None = None) -> Resource | None:
+        """DELETE a link's target: None when gone (204), else the answer;
+        with ``If-Match: etag`` when given."""
+        reply = self._send('DELETE', link, headers=_if(etag))
         return None if reply.status == 204 else self._resource(reply)
 
     def poll(self, task: Task, seconds: int) -> Reply:
@@ -155,7 +167,11 @@ class Client:
                 break
         if media is not None and media.version is None:
             media = MediaType(media.vendor, media.name, media.format, self.version)
-        reply = Reply(200, collection.headers, media, doc)
+        # NOTE: the page's ETag is not the item's: an item read from a page
+        # has none, so its writes are unconditional (refresh() to get one).
+        headers = httpx.Headers(collection.headers)
+        headers.pop('ETag', None)
+        reply = Reply(200, headers, media, doc)
         return self._resource(reply)
 
     # -- the wire ------------------------------------------------------------
@@ -240,6 +256,10 @@ class _Bearer(httpx.Auth):
     def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
         request.headers['Authorization'] = f'Bearer {self.token}'
         yield request
+
+
+def _if(etag: str | None) -> dict[str, str]:
+    return {'If-Match': etag} if etag else {}
 
 
 def _seconds(value: str | None) -> float | None:

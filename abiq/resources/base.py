@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+import falcon
+
+from abiq import preconditions
 from abiq.errors import forbidden
 from abiq.errors import not_found
 from abiq.paging import CollectionSpec
@@ -14,8 +17,6 @@ from abiq.paging import PageParams
 from abiq.paging import page_links
 
 if TYPE_CHECKING:
-    import falcon
-
     from abiq.auth import Authenticator
     from abiq.auth import Caller
     from abiq.config import Config
@@ -75,6 +76,8 @@ class Resource:
             (200 when not listed).
         request_headers: HTTP method -> the optional request headers it
             reads (``Prefer``, ``If-None-Match``).
+        conditional: methods that evaluate ``If-Match`` and
+            ``If-Unmodified-Since`` (:meth:`check`).
         other_answers: HTTP method -> (content type, JSON Schema) of an
             answer that is not one of our media types (health, schemas).
     """
@@ -88,6 +91,7 @@ class Resource:
     filters: dict[str, dict[str, Any]] = {}
     statuses: dict[str, tuple[int, ...]] = {}
     request_headers: dict[str, tuple[str, ...]] = {}
+    conditional: frozenset[str] = frozenset({'PUT', 'PATCH', 'DELETE'})
     other_answers: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def __init__(self, services: Services) -> None:
@@ -155,6 +159,25 @@ class Resource:
         if name and name != accepted.name:
             accepted = accepted.as_name(name)
         self.codec.send(resp, doc, accepted, self.urls(req))
+        if req.method in ('GET', 'HEAD'):
+            preconditions.not_modified(req, resp)
+        preconditions.without_validators(req, resp)
+
+    @staticmethod
+    def no_content(resp: falcon.Response) -> None:
+        """Answer 204, with the cache directives of every answer."""
+        resp.status = falcon.HTTP_204
+        resp.cache_control = preconditions.NOT_FINAL
+
+    def check(self, req: falcon.Request, **ids: Any) -> None:
+        """Evaluate the request's preconditions (see :mod:`abiq.preconditions`)."""
+        preconditions.check(self, req, **ids)
+
+    def current(self, req: falcon.Request, resp: falcon.Response, **ids: Any) -> None:
+        """Answer what a GET answers now: what a write's preconditions are
+        checked against (the negotiated variant is set by the caller)."""
+        req.context.accepted = self.accepted(req).as_name(self.answers['GET'])
+        self.on_get(req, resp, **ids)  # type: ignore[attr-defined]
 
     def page(self, req: falcon.Request, select: Any, count: Any = None) -> Page:
         """Run a collection query for the request's paging parameters, as

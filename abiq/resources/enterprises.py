@@ -110,6 +110,7 @@ class Item(Resource):
         """Rename the enterprise (admins)."""
         enterprise = self._get(req, enterprise_id)
         self.require_admin(req)
+        self.check(req, enterprise_id=enterprise_id)
         doc = self.read(req)
         if 'name' in doc:
             enterprise.name = doc['name']
@@ -123,6 +124,7 @@ class Item(Resource):
         """Delete an empty enterprise (admins): 204, or 409 while it owns anything."""
         enterprise = self._get(req, enterprise_id)
         self.require_admin(req)
+        self.check(req, enterprise_id=enterprise_id)
         owns = (
             User.select().where(User.enterprise == enterprise.id).exists()
             or Task.select().where(Task.enterprise == enterprise.id).exists()
@@ -137,4 +139,4 @@ class Item(Resource):
                 'delete them first',
             )
         enterprise.delete_instance()
-        resp.status = falcon.HTTP_204
+        self.no_content(resp)

@@ -9,6 +9,7 @@ from abiq.errors import bad_request
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_answers import answer_started
+from abiq.resources.task_answers import current_task
 from abiq.resources.task_answers import send_task
 from abiq.tasks import records
 from abiq.tasks.diagnostics import sleep_jobs
@@ -20,6 +21,7 @@ def cancel_task(resource: Resource, req, resp, task_id: str) -> None:
     """Cancel: 200 when done at once, 202 when it stops at a job boundary."""
     caller = resource.require_writer(req)
     task = records.get_visible(caller, task_id)
+    resource.check(req, task_id=task_id)
     done = resource.services.engine.cancel(task)
     send_task(resource, req, resp, Task.get_by_id(task.id), status=200 if done else 202)
 
@@ -28,6 +30,7 @@ def retry_task(resource: Resource, req, resp, task_id: str) -> None:
     """Retry a failed or cancelled task from its first unfinished job: 202."""
     caller = resource.require_writer(req)
     task = records.get_visible(caller, task_id)
+    resource.check(req, task_id=task_id)
     answer_started(resource, req, resp, resource.services.engine.retry(task))
 
 
@@ -37,6 +40,8 @@ class Cancel(Resource):
     answers = {'POST': 'task'}
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202)}
+    conditional = frozenset({'POST'})
+    current = current_task
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Cancel the task."""
@@ -50,6 +55,8 @@ class Retry(Resource):
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202, 303)}
     request_headers = {'POST': ('Prefer',)}
+    conditional = frozenset({'POST'})
+    current = current_task
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Retry the task."""

@@ -3,13 +3,13 @@ and long polling with ``Prefer: wait``."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 from typing import Any
 
 import falcon
 
 from abiq import idempotency
+from abiq import preconditions
 from abiq.db.models import Task
 from abiq.longpoll import requested_wait
 from abiq.representations.tasks import render_task
@@ -27,6 +27,7 @@ __all__ = [
     'ActionResource',
     'answer_started',
     'answer_task',
+    'current_task',
     'send_task',
     'wait_seconds',
 ]
@@ -50,7 +51,12 @@ def send_task(
     doc = render_task(task, jobs, urls, resource.caller(req), accepted.version)
     resource.codec.send(resp, doc, accepted, urls)
     resp.status = status
-    resp.etag = hashlib.blake2b(resp.data, digest_size=12).hexdigest()
+    resp.set_header('Last-Modified', http_date(task.updated_at))
+    if task.status == 'finished':
+        # NOTE: final (abiq.finished): a private cache may keep it until it
+        # expires. Every other state can change (a failed task is retried).
+        resp.cache_control = ('private',)
+    preconditions.without_validators(req, resp)
     if task.status in ACTIVE:
         resp.retry_after = RETRY_AFTER_SECONDS
     else:
@@ -59,6 +65,11 @@ def send_task(
         resp.delete_header('Retry-After')
     if task.status in TERMINAL and task.expires_at:
         resp.set_header('Expires', http_date(task.expires_at))
+
+
+def current_task(resource: Resource, req, resp, task_id: str) -> None:
+    """Answer the task as a GET would now, without waiting (preconditions)."""
+    send_task(resource, req, resp, records.get_visible(resource.caller(req), task_id))
 
 
 def answer_task(resource: Resource, req, resp, task: Task, jobs=None) -> None:
@@ -109,7 +120,9 @@ class ActionResource(Resource):
     """An action link's target: POST starts the action and answers its task.
 
     Subclasses say how to find the entity (404 across tenants comes before the
-    403 of a role that may not write) and how to start the action on it.
+    403 of a role that may not write), which resource reads it (its
+    preconditions are checked against that resource's GET) and how to start
+    the action on it.
 
     Args:
         services: the shared services.
@@ -120,6 +133,8 @@ class ActionResource(Resource):
     any_name = frozenset({'POST'})
     statuses = {'POST': (200, 202, 303)}
     request_headers = {'POST': ('Prefer',)}
+    conditional = frozenset({'POST'})
+    item: type[Resource]
 
     def __init__(self, services, rel: str) -> None:
         super().__init__(services)
@@ -133,8 +148,13 @@ class ActionResource(Resource):
         """Start the action; return its task."""
         raise NotImplementedError
 
+    def current(self, req: falcon.Request, resp: falcon.Response, **ids: int) -> None:
+        """Answer what a GET of the entity answers now."""
+        self.item(self.services).current(req, resp, **ids)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response, **ids: int) -> None:
         """Start the action: 202 and its task."""
         entity = self.entity(req, **ids)
         caller = self.require_writer(req)
+        self.check(req, **ids)
         answer_started(self, req, resp, self.start(caller, entity))

@@ -12,6 +12,8 @@ from abiq.errors import bad_request
 from abiq.errors import forbidden
 from abiq.errors import not_found
 from abiq.errors import quoted
+from abiq.preconditions import matches
+from abiq.preconditions import not_modified
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
 from abiq.resources.base import Body
@@ -19,6 +21,7 @@ from abiq.resources.base import Resource
 from abiq.resources.task_actions import cancel_task
 from abiq.resources.task_actions import retry_task
 from abiq.resources.task_answers import answer_task
+from abiq.resources.task_answers import current_task
 from abiq.resources.task_answers import send_task
 from abiq.resources.task_answers import wait_seconds
 from abiq.statuses import ACTIVE
@@ -168,6 +171,7 @@ class Item(Resource):
     reads = {'PUT': Body('task')}
     statuses = {'GET': (200, 303, 304), 'DELETE': (200, 202), 'PATCH': (200, 202, 303)}
     request_headers = {'GET': ('Prefer', 'If-None-Match'), 'PATCH': ('Prefer',)}
+    current = current_task
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Answer the task: 200, or 303 to its result once finished.
@@ -194,14 +198,11 @@ class Item(Resource):
             )
             unchanged = self._not_modified(req, resp)
         if unchanged:
-            resp.status = falcon.HTTP_304
-            resp.data = None
-            resp.delete_header('Content-Type')
+            not_modified(req, resp)
 
     @staticmethod
     def _not_modified(req: falcon.Request, resp: falcon.Response) -> bool:
-        etag = resp.etag.strip('"')
-        return any(tag in ('*', etag) for tag in req.if_none_match or ())
+        return matches(req.if_none_match, resp.etag, weak=True)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Update an external task's status, progress, log, description, jobs."""
@@ -211,6 +212,7 @@ class Item(Resource):
             raise forbidden(
                 'Only the creator of an external task or an admin may update it'
             )
+        self.check(req, task_id=task_id)
         doc = self.read(req)
         task = records.update_external(task, doc, self.config.task_retention)
         self.services.engine.announce()

@@ -92,6 +92,7 @@ class Item(Resource):
         """Change the template (administrators); existing machines keep theirs."""
         template = self._get(template_id)
         self.require_admin(req)
+        self.check(req, template_id=template_id)
         doc = self.read(req)
         for field in FIELDS:
             if field in doc:
@@ -108,6 +109,7 @@ class Item(Resource):
         """Delete an unused template (administrators): 204, or 409 while used."""
         template = self._get(template_id)
         self.require_admin(req)
+        self.check(req, template_id=template_id)
         if (
             VirtualMachine.select()
             .where(VirtualMachine.template == template.id)
@@ -117,4 +119,4 @@ class Item(Resource):
                 'TEMPLATE-2', f'Template {template.name!r} is used by virtual machines'
             )
         template.delete_instance()
-        resp.status = falcon.HTTP_204
+        self.no_content(resp)

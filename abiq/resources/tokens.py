@@ -150,5 +150,6 @@ class Item(Resource):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, token_id: int):
         """Revoke the token at once: 204."""
         token = self._get(req, token_id)
+        self.check(req, token_id=token_id)
         Token.delete().where(Token.id == token.id).execute()
-        resp.status = falcon.HTTP_204
+        self.no_content(resp)

@@ -132,6 +132,7 @@ class Item(Resource):
         caller = self.caller(req)
         if not caller.is_admin and caller.user.id != user.id:
             raise forbidden('Only administrators may change other users')
+        self.check(req, user_id=user_id)
         doc = self.read(req)
         if not caller.is_admin and doc.get('role', user.role) != user.role:
             raise forbidden('Only administrators may change roles')
@@ -154,5 +155,6 @@ class Item(Resource):
         caller = self.require_admin(req)
         if caller.user.id == user.id:
             raise conflict('USER-2', 'Administrators cannot delete themselves')
+        self.check(req, user_id=user_id)
         user.delete_instance()
-        resp.status = falcon.HTTP_204
+        self.no_content(resp)

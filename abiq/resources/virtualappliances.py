@@ -127,6 +127,7 @@ class Item(Resource):
         """Rename the appliance."""
         vapp = get_vapp(self, req, vapp_id)
         caller = self.require_writer(req)
+        self.check(req, vapp_id=vapp_id)
         doc = self.read(req)
         if 'name' in doc:
             VirtualAppliance.update(name=doc['name']).where(
@@ -139,9 +140,10 @@ class Item(Resource):
         """Delete: 204 when nothing is deployed, else 202 and a DELETE task."""
         vapp = get_vapp(self, req, vapp_id)
         caller = self.require_writer(req)
+        self.check(req, vapp_id=vapp_id)
         task = actions.delete_vapp(self.services.engine, caller, vapp)
         if task is None:
-            resp.status = falcon.HTTP_204
+            self.no_content(resp)
             return
         answer_started(self, req, resp, task)
 
@@ -149,6 +151,8 @@ class Item(Resource):
 class Action(ActionResource):
     """``deploy`` or ``undeploy`` of a whole appliance: one task covering
     every machine."""
+
+    item = Item
 
     def entity(self, req: falcon.Request, vapp_id: int) -> VirtualAppliance:
         return get_vapp(self, req, vapp_id)

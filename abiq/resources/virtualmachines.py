@@ -154,6 +154,7 @@ class Item(Resource):
         memory or host name of a deployed machine."""
         vm = get_vm(self, req, vm_id)
         caller = self.require_writer(req)
+        self.check(req, vm_id=vm_id)
         doc = self.read(req)
         if vm.lock_task:
             raise conflict(
@@ -190,15 +191,18 @@ class Item(Resource):
         """Delete: 204 when undeployed, else 202 and a DELETE task."""
         vm = get_vm(self, req, vm_id)
         caller = self.require_writer(req)
+        self.check(req, vm_id=vm_id)
         task = actions.delete_vm(self.services.engine, caller, vm)
         if task is None:
-            resp.status = falcon.HTTP_204
+            self.no_content(resp)
             return
         answer_started(self, req, resp, task)
 
 
 class Action(ActionResource):
     """A machine action: deploy, undeploy, poweron, poweroff or reset."""
+
+    item = Item
 
     def entity(self, req: falcon.Request, vm_id: int) -> VirtualMachine:
         return get_vm(self, req, vm_id)
