@@ -94,7 +94,13 @@ class Codec:
         """
         links = doc.setdefault('links', [])
         schema = urls.schema(accepted.name, accepted.version, accepted.format)
-        links.append({'rel': 'describedby', 'href': schema})
+        links.append(
+            {
+                'rel': 'describedby',
+                'href': schema,
+                'type': SchemaStore.media_type(accepted.format),
+            }
+        )
         resp.data = self.dump(doc, accepted)
         resp.content_type = accepted.content_type(self.config.vendor)
         resp.vary = ('Accept',)
