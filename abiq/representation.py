@@ -207,6 +207,7 @@ class Codec:
         check_links(int(_COUNT_LINKS(root)))
         if body_type.name == 'task':
             _normalize_xml_statuses(root)
+        xmlcodec.canonical_order(root, plan)
         schema = self.xsds[key]
         if not schema.validate(root):
             raise ApiError(
