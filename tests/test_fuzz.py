@@ -4,7 +4,8 @@ schemathesis reads the document the app serves and sends what it allows
 (and what it does not), as an administrator, a user and a viewer, to an app
 holding a template, an appliance with machines and tasks. Every answer must
 be no 5xx and must match the document: a documented status, a documented
-content type, and a body valid against its schema.
+content type, and a body valid against its schema. The document's examples
+are sent too, and its stateful phase chains calls along the OpenAPI links.
 
 Bounded and deterministic: a fixed seed, derandomized Hypothesis, no example
 database, a fixed number of examples per operation; long polls are capped at
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 
 import pytest
 import schemathesis
@@ -23,6 +25,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import content_type_conformance
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.specs.openapi.checks import status_code_conformance
@@ -33,6 +36,7 @@ from abiq.db import bind
 from abiq.db import open_database
 from abiq.db.health import beat
 from abiq.db.models import Token
+from abiq.db.models import database
 from abiq.db.models import utcnow
 from abiq.passwords import hash_secret
 from abiq.passwords import new_secret
@@ -49,6 +53,9 @@ from tests.support import validate_document
 # whole run takes about 35 s on two cores, 25 s with -n 2. Runs of 200
 # examples under other seeds, on SQLite and PostgreSQL, found nothing more.
 EXAMPLES = 20
+# NOTE: the stateful phase's scenarios, and the steps of each: about 17 s.
+STATEFUL_EXAMPLES = 60
+STATEFUL_STEPS = 8
 SLEEP_TYPE = 'application/vnd.abiq.sleep+json'
 LATEST = max(VERSIONS)
 VENDOR_KEY = re.compile(r'application/vnd\.abiq\.(?P<name>[a-z]+)\+json; version=2')
@@ -61,28 +68,36 @@ CHECKS = [
 
 # NOTE: max_wait=0: a Prefer: wait the fuzzer sends is answered at once.
 APP = create_app(Config(sim_latency=0, max_wait=0), bind_database=False)
+CONFIG_BASE = {
+    'seed': 20260101,
+    'generation': {
+        'max-examples': EXAMPLES,
+        'deterministic': True,
+        'database': 'none',
+        'with-security-parameters': False,
+    },
+}
+# NOTE: schema examples cannot be combined with ``given`` (which picks known
+# ids and a caller): examples and the stateful phase (whose links a disabled
+# phase would filter out) read a document of their own.
+OFF = {'enabled': False}
 CONFIG = SchemathesisConfig.from_dict(
-    {
-        'seed': 20260101,
-        'generation': {
-            'max-examples': EXAMPLES,
-            'deterministic': True,
-            'database': 'none',
-            'with-security-parameters': False,
-        },
-        'phases': {'stateful': {'enabled': False}},
-    }
+    {**CONFIG_BASE, 'phases': {'examples': OFF, 'stateful': OFF}}
+)
+EXAMPLES_CONFIG = SchemathesisConfig.from_dict(
+    {**CONFIG_BASE, 'phases': {'coverage': OFF, 'fuzzing': OFF}}
 )
 
 
-def _load_schema():
+def _load_schema(config: SchemathesisConfig):
     # NOTE: the document is read as a client reads it, through the app; its
     # answer needs no database, but the request cycle needs one bound.
     bind(open_database('sqlite:///:memory:'))
-    return schemathesis.openapi.from_wsgi('/api/openapi.json', APP, config=CONFIG)
+    return schemathesis.openapi.from_wsgi('/api/openapi.json', APP, config=config)
 
 
-schema = _load_schema()
+schema = _load_schema(CONFIG)
+examples = _load_schema(EXAMPLES_CONFIG)
 
 
 # NOTE: SQLite only. The fuzzer checks the HTTP contract, which the database
@@ -176,29 +191,22 @@ def _accepts(case) -> list[str | None]:
     return [None, 'application/xml', f'application/vnd.abiq.{name}+json; version=1']
 
 
-@schema.parametrize()
-@schema.given(data=st.data())
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
+SETTINGS = {
+    'deadline': None,
+    'derandomize': True,
+    'database': None,
     # NOTE: the database of a test is meant to live across its examples, and
     # a slow example on a busy machine is no failure: the run is bounded by
     # its number of examples.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_every_answer_matches_the_document(case, data, callers, known):
-    for field in case.path_parameters or {}:
-        if field in known:
-            choices = [*known[field], case.path_parameters[field]]
-            case.path_parameters[field] = data.draw(st.sampled_from(choices))
-    caller = callers[data.draw(st.sampled_from(sorted(callers)))]
-    headers = {'Authorization': caller.auth}
-    accept = data.draw(st.sampled_from(_accepts(case)))
-    if accept is not None:
-        headers['Accept'] = accept
-    response = case.call(headers=headers)
+    'suppress_health_check': [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+    ],
+}
+
+
+def _check(case, response, headers: dict[str, str]) -> None:
+    """Check an answer against the document, and against its own schema."""
     media = VENDOR_TYPE.match((response.headers.get('content-type') or [''])[0])
     checks = CHECKS
     if media and int(media['v']) != LATEST:
@@ -214,3 +222,77 @@ def test_every_answer_matches_the_document(case, data, callers, known):
         validate_document(
             codec, response.content, media['name'], media['fmt'], int(media['v'])
         )
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+@settings(max_examples=EXAMPLES, **SETTINGS)
+def test_every_answer_matches_the_document(case, data, callers, known):
+    for field in case.path_parameters or {}:
+        if field in known:
+            choices = [*known[field], case.path_parameters[field]]
+            case.path_parameters[field] = data.draw(st.sampled_from(choices))
+    caller = callers[data.draw(st.sampled_from(sorted(callers)))]
+    headers = {'Authorization': caller.auth}
+    accept = data.draw(st.sampled_from(_accepts(case)))
+    if accept is not None:
+        headers['Accept'] = accept
+    _check(case, case.call(headers=headers), headers)
+
+
+@examples.include(
+    lambda ctx: 'requestBody' in ctx.operation.definition.raw
+).parametrize()
+@settings(max_examples=EXAMPLES, **SETTINGS)
+def test_every_example_is_answered_as_documented(case, callers, known):
+    # NOTE: the examples of the document, sent by an administrator to
+    # entities that exist (the ids of a generated path seldom name one).
+    for field in case.path_parameters or {}:
+        if field in known:
+            case.path_parameters[field] = known[field][0]
+    headers = {'Authorization': callers['admin'].auth}
+    _check(case, case.call(headers=headers), headers)
+
+
+def test_chained_calls_follow_the_documented_links(callers, known):
+    # NOTE: the stateful phase: schemathesis chains calls by the OpenAPI
+    # links of every 201, 202 and 303 (create -> self, action -> task, task
+    # -> result), as an administrator, each answer checked as above.
+    headers = {'Authorization': callers['admin'].auth}
+    # NOTE: every scenario starts from the same data, as Hypothesis needs
+    # (a replayed scenario must take the same turns): SQLite's backup API
+    # restores the database as it was once the test's entities existed.
+    snapshot = sqlite3.connect(':memory:')
+    database.connection().backup(snapshot)
+
+    class Machine(examples.as_state_machine()):
+        def setup(self):
+            snapshot.backup(database.connection())
+            APP.services.authenticator.forget()
+
+        def get_call_kwargs(self, case):
+            return {'headers': headers}
+
+        def validate_response(self, response, case, **kwargs):
+            _check(case, response, headers)
+
+        def step(self, input):
+            output = super().step(input)
+            if input.transition is not None:
+                followed[input.transition.id] = output.response.status_code
+            return output
+
+    followed: dict[str, int] = {}
+
+    run_state_machine_as_test(
+        Machine,
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            **SETTINGS,
+        ),
+    )
+    # the links chain calls: to what was created, and to a task
+    ok = [link for link, status in followed.items() if status < 300]
+    assert any('[201] self ->' in link for link in ok), followed
+    assert any('[202] task ->' in link for link in ok), followed
