@@ -96,7 +96,13 @@ class Codec:
         """
         links = doc.setdefault('links', [])
         schema = urls.schema(accepted.name, accepted.version, accepted.format)
-        links.append({'rel': 'describedby', 'href': schema})
+        links.append(
+            {
+                'rel': 'describedby',
+                'href': schema,
+                'type': SchemaStore.media_type(accepted.format),
+            }
+        )
         resp.data = self.dump(doc, accepted)
         if header := link_header(doc):
             resp.set_header('Link', header)
@@ -206,6 +212,7 @@ class Codec:
         check_links(int(_COUNT_LINKS(root)))
         if body_type.name == 'task':
             _normalize_xml_statuses(root)
+        xmlcodec.canonical_order(root, plan)
         schema = self.xsds[key]
         if not schema.validate(root):
             raise ApiError(

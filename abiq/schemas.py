@@ -20,7 +20,11 @@ from referencing.jsonschema import DRAFT202012
 
 from abiq.errors import quoted
 
-__all__ = ['SchemaStore', 'Violation']
+__all__ = ['JSON_SCHEMA_TYPE', 'XSD_TYPE', 'SchemaStore', 'Violation']
+
+#: the media type of a served JSON Schema, and of a served XSD
+JSON_SCHEMA_TYPE = 'application/schema+json'
+XSD_TYPE = 'application/xml'
 
 # The pointer of a link object: an item of a "links" array.
 _LINK = re.compile(r'/links/[0-9]+$')
@@ -83,8 +87,25 @@ class SchemaStore:
         return (name, version) in self._raw
 
     def raw(self, name: str, version: int) -> bytes:
-        """Return a schema file's bytes, as served to clients."""
+        """Return a schema file's bytes, as stored."""
         return self._raw[(name, version)]
+
+    def served(self, name: str, version: int, url: str) -> bytes:
+        """Return a schema as served from a URL: with that URL as ``$id``.
+
+        NOTE: an absolute ``$id`` is the base its relative ``$ref``s
+        (``common.json#/$defs/links``) resolve from, so a validator that
+        fetched the schema fetches what it refers to from the same server,
+        behind whatever proxy or prefix, with no registry of its own.
+        """
+        doc = orjson.loads(self._raw[(name, version)])
+        head = {'$schema': doc['$schema']} if '$schema' in doc else {}
+        return orjson.dumps({**head, '$id': url, **doc})
+
+    @staticmethod
+    def media_type(fmt: str) -> str:
+        """Return the media type of the schema of a format (json, xml)."""
+        return XSD_TYPE if fmt == 'xml' else JSON_SCHEMA_TYPE
 
     def schema(self, name: str, version: int) -> dict[str, Any]:
         """Return a deep copy of a schema document."""

@@ -73,6 +73,19 @@ class Element:
         return frozenset(name for name, _node in self.attributes)
 
     @cached_property
+    def ranks(self) -> dict[str, int]:
+        """Map each child element's tag to its place in the XSD's order."""
+        return {
+            tag: index
+            for index, (name, node) in enumerate(self.fields)
+            for tag in (
+                (node.item_name,)
+                if isinstance(node, Array) and not node.wrapped
+                else (name,)
+            )
+        }
+
+    @cached_property
     def children(self) -> dict[str, tuple[str, Scalar | Element | Array, bool]]:
         """Map each child element's tag to (field name, node, repeated).
 

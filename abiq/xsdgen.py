@@ -7,8 +7,10 @@ Schema generates, so the twins cannot drift apart.
 Every child element is optional (``minOccurs="0"``): the same XSD validates
 request bodies, which may leave out read-only fields or (on PUT) any field.
 Presence rules live in the JSON Schema, which XML bodies also pass through
-after conversion. Order, types, enumerations, patterns and ranges are all
-enforced by the XSD.
+after conversion. Types, enumerations, patterns and ranges are all enforced
+by the XSD; so is the order of children in an answer. A request body may give
+its children in any order: :func:`abiq.xmlcodec.canonical_order` sorts them
+into the XSD's order before validation.
 """
 
 from __future__ import annotations

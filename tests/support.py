@@ -2,7 +2,8 @@
 
 Every vendor-typed body is checked against the schema of its Content-Type
 (JSON Schema for JSON; XSD, then the JSON Schema of the converted document,
-for XML), and its ``describedby`` link must name that same schema.
+for XML), and its ``describedby`` link must name that same schema, with the
+schema's own media type.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ VENDOR_TYPE = re.compile(
     r'^application/vnd\.abiq\.(?P<name>[a-z]+)\+(?P<fmt>json|xml); version=(?P<v>\d+)$'
 )
 BASE = 'http://localhost/api'
+# What a describedby link says its target is (API.md section 2).
+SCHEMA_TYPES = {'json': 'application/schema+json', 'xml': 'application/xml'}
 
 
 def basic(name: str, password: str = 'secret') -> str:
@@ -141,11 +144,12 @@ class Api:
             return Answer(resp.status_int, resp.headers, resp.body, None, None)
         doc = validate_document(self.codec, resp.body, name, fmt, version)
         schema_ext = 'xsd' if fmt == 'xml' else 'schemas'
-        described = [lk['href'] for lk in doc['links'] if lk['rel'] == 'describedby']
+        described = [lk for lk in doc['links'] if lk['rel'] == 'describedby']
         assert len(described) == 1, described
-        assert described[0].endswith(
+        assert described[0]['href'].endswith(
             f'/{schema_ext}/v{version}/{name}.{"xsd" if fmt == "xml" else "json"}'
         ), described
+        assert described[0].get('type') == SCHEMA_TYPES[fmt], described
         if resp.status_int == 500:
             assert 'X-Request-Id' in resp.headers
         return Answer(

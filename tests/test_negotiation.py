@@ -21,6 +21,7 @@ from tests.domain_support import make_vapp
 from tests.domain_support import wait_for_end
 from tests.engine_support import running_workers
 from tests.factories import make_tasks
+from tests.support import SCHEMA_TYPES
 from tests.support import Api
 from tests.support import basic
 
@@ -369,6 +370,8 @@ def test_every_resource_answers_its_full_vendor_type(api, world, kind, fmt, vers
             if link['rel'] == 'service-desc':
                 # not one of our media types: the OpenAPI document is JSON only
                 assert link['type'] == 'application/vnd.oai.openapi+json;version=3.1'
+            elif link['rel'] == 'describedby':
+                assert link['type'] == SCHEMA_TYPES[fmt]
             elif link.get('type'):
                 assert re.fullmatch(rf'{re.escape(VND)}\.[a-z]+\+{fmt}', link['type'])
 

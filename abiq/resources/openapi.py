@@ -26,7 +26,7 @@ __all__ = ['OpenApi']
 
 # NOTE: a client sends the same Host on every request; a handful of base URLs
 # is all a process sees, but Host is the client's to set, so the cache is
-# bounded in entries and in bytes (a document is ~170 KB).
+# bounded in entries and in bytes (a document is ~250 KB).
 _MAX_BASES = 64
 _MAX_BYTES = 8 * 1024 * 1024
 

@@ -10,15 +10,14 @@ import falcon
 
 from abiq.errors import not_found
 from abiq.resources.base import Resource
+from abiq.schemas import JSON_SCHEMA_TYPE
+from abiq.schemas import XSD_TYPE
 
 __all__ = ['JsonSchema', 'XmlSchema']
 
-JSON_SCHEMA_TYPE = 'application/schema+json'
-XSD_TYPE = 'application/xml'
-
 
 class JsonSchema(Resource):
-    """``schemas/v{N}/{name}.json``."""
+    """``schemas/v{N}/{name}.json``, its own URL as its ``$id``."""
 
     auth = False
     other_answers = {'GET': (JSON_SCHEMA_TYPE, {'type': 'object'})}
@@ -29,7 +28,8 @@ class JsonSchema(Resource):
         """Answer a JSON Schema document."""
         if not self.codec.schemas.has(name, version):
             raise not_found()
-        resp.data = self.codec.schemas.raw(name, version)
+        url = self.urls(req).schema(name, version, 'json')
+        resp.data = self.codec.schemas.served(name, version, url)
         resp.content_type = JSON_SCHEMA_TYPE
         resp.cache_control = ('public', 'max-age=3600')
 
