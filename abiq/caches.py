@@ -46,12 +46,17 @@ class BoundedCache(Generic[V]):
 
     def get(self, key: Hashable) -> V | None:
         """Return the value kept for a key, or None."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                return None
+        # PERF: no lock on the hot path. Each OrderedDict call is atomic
+        # under the GIL; a key another thread drops in between only makes
+        # move_to_end fail, and the value read is still a whole one.
+        found = self._items.get(key)
+        if found is None:
+            return None
+        try:
             self._items.move_to_end(key)
-            return found[0]
+        except KeyError:
+            pass
+        return found[0]
 
     def put(self, key: Hashable, value: V, size: int) -> None:
         """Keep a value of ``size`` bytes, dropping the oldest as needed."""
