@@ -157,6 +157,10 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
 
 def _message(error: jsonschema.ValidationError) -> str:
     shown = repr(error.instance)
+    if isinstance(error.schema, dict) and error.schema.get('writeOnly'):
+        # APPSEC: a secret the client sent (a password) is never written back
+        # into an answer (nor a log, nor a stored idempotent answer).
+        return error.message.replace(shown, 'the value given')
     if len(shown) <= _SHOWN_VALUE:
         return error.message
     return error.message.replace(shown, quoted(shown, _SHOWN_VALUE))

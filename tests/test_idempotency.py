@@ -224,7 +224,24 @@ def test_a_rejected_password_is_not_kept(as_user, world):
     doc = {'name': 'zed', 'role': 'user', 'password': password}
     sent = {'content_type': USER, 'headers': {'Idempotency-Key': 'new-user'}}
     for _ in range(2):
-        assert admin.post(users, doc, status=400, **sent).codes == ['400-BAD-REQUEST']
+        refused = admin.post(users, doc, status=400, **sent)
+        assert refused.codes == ['400-BAD-REQUEST']
+        # the message names the rule, never the password
+        (message,) = [item['message'] for item in refused.doc['collection']]
+        assert 'too long' in message and 'hunter2' not in message
+    for fmt in ('xml', 'json'):
+        # NOTE: the XSD's message for the XML body, too
+        body = (
+            f'<user><name>zed</name><role>user</role><password>{password}'
+            '</password></user>'
+        )
+        refused = admin.post(
+            users,
+            body if fmt == 'xml' else doc,
+            content_type=f'application/vnd.abiq.user+{fmt}',
+            status=400,
+        )
+        assert 'hunter2' not in refused.body.decode(), fmt
     assert values_holding(password) == []
 
 
