@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from abiq.config import Config
     from abiq.media import Accepted
 
-__all__ = ['DIRECT_BASES', 'Link', 'Urls', 'base_url']
+__all__ = ['DIRECT_BASES', 'Link', 'Urls', 'base_url', 'from_trusted_proxy']
 
 Link = dict[str, str]
 
@@ -50,7 +50,8 @@ def _segment(segment: Any) -> str:
     return quote(text, safe='')
 
 
-def _trusted(req: falcon.Request, config: Config) -> bool:
+def from_trusted_proxy(req: falcon.Request, config: Config) -> bool:
+    """Tell whether the request's peer is one of ``ABIQ_TRUSTED_PROXIES``."""
     if not config.trusted_proxies:
         return False
     try:
@@ -108,7 +109,7 @@ def base_url(req: falcon.Request, config: Config) -> str:
     """
     if config.public_url:
         return config.public_url.rstrip('/') + config.prefix
-    if not _trusted(req, config):
+    if not from_trusted_proxy(req, config):
         return _direct_base(req, config.prefix)
     forwarded = _forwarded(req.get_header('Forwarded') or '')
     proto = req.get_header('X-Forwarded-Proto')

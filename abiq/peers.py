@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from abiq.links import _trusted
+from abiq.links import from_trusted_proxy
 
 if TYPE_CHECKING:
     import falcon
@@ -27,7 +27,7 @@ def client_address(req: falcon.Request, config: Config) -> str:
     """Return the client's address: the peer's, or behind a trusted proxy
     the nearest forwarded one that is not itself a trusted proxy."""
     peer = req.env.get('REMOTE_ADDR') or ''
-    if not _trusted(req, config):
+    if not from_trusted_proxy(req, config):
         return peer
     forwarded = req.get_header('Forwarded')
     if forwarded:

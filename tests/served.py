@@ -71,12 +71,17 @@ def demo_server(
 
 
 @contextmanager
-def serving(env: dict[str, str], workdir: Path, *serve_args: str) -> Iterator:
+def serving(
+    env: dict[str, str],
+    workdir: Path,
+    *serve_args: str,
+    command: tuple[str, ...] = (sys.executable, '-m', 'abiq.cli'),
+) -> Iterator:
     """Run ``abiq serve`` with an environment; yield (root URL, pid) once
-    it answers HTTP."""
+    it answers HTTP. ``command`` is the ``abiq`` to run (an installed one)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port), *serve_args],
+        [*command, 'serve', '--port', str(port), *serve_args],
         env=env,
         cwd=workdir,
         stdout=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from abiq.linkheader import MAX_LINK_HEADER
-from tests.domain_support import JSON
+from tests.domain_support import make_vapp
 from tests.factories import make_tasks
 
 
@@ -82,14 +82,7 @@ def test_embedded_links_are_not_repeated(api, world):
     ],
 )
 def test_titles_are_quoted_or_encoded(api, world, name, expected):
-    vapps = api.get(api.get('/', status=200).link('virtualappliances'), status=200)
-    created = api.post(
-        vapps.link('create'),
-        {'name': name},
-        content_type=JSON['virtualappliance'],
-        status=201,
-    )
-    vapp = api.get(created.link('self'), status=200)
+    vapp = make_vapp(api, '', [], name)  # no machines: no template needed
     assert expected in vapp.headers['Link']
     links = httpx.Response(200, headers={'Link': vapp.headers['Link']}).links
     assert links['self']['url'] == vapp.link('self')

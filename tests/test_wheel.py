@@ -23,8 +23,7 @@ from lxml import etree
 
 from abiq.config import Config
 from abiq.representation import Codec
-from tests.engine_support import eventually
-from tests.served import free_port
+from tests.served import serving
 from tests.support import VENDOR_TYPE
 from tests.support import validate_document
 
@@ -139,32 +138,8 @@ def test_installed_abiq_is_the_wheel_not_the_checkout(installed, user_env, tmp_p
 def served(installed, user_env, tmp_path) -> Iterator[str]:
     """Run the installed ``abiq init --demo`` and ``abiq serve``; yield the root."""
     _run(installed, 'init', '--demo', env=user_env, cwd=tmp_path)
-    port = free_port()
-    log = (tmp_path / 'serve.log').open('wb')
-    server = subprocess.Popen(
-        [installed, 'serve', '--host', '127.0.0.1', '--port', str(port)],
-        env=user_env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    root = f'http://127.0.0.1:{port}/api/'
-    try:
-        eventually(lambda: _answers(root) or server.poll() is not None, timeout=30)
-        assert server.poll() is None, (tmp_path / 'serve.log').read_text()
+    with serving(user_env, tmp_path, command=(str(installed),)) as (root, _):
         yield root
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
-
-
-def _answers(url: str) -> bool:
-    try:
-        httpx.get(url, timeout=5)
-    except httpx.TransportError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize('fmt', ['json', 'xml'])
