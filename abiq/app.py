@@ -20,6 +20,8 @@ from abiq.db.faults import fault_of
 from abiq.domain.actions import VAPP_ACTIONS
 from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import ApiError
+from abiq.errors import api_error_of
+from abiq.exceptions import DomainError
 from abiq.finished import FinishedTasks
 from abiq.links import Urls
 from abiq.links import base_url
@@ -87,6 +89,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     app.add_error_handler(Exception, handler.unexpected)
     app.add_error_handler(falcon.HTTPError, handler.http_error)
     app.add_error_handler(ApiError, handler.api_error)
+    app.add_error_handler(DomainError, handler.domain_error)
     return app
 
 
@@ -167,6 +170,9 @@ class _ErrorHandler:
 
     def api_error(self, req, resp, ex: ApiError, params) -> None:
         self.render(req, resp, ex)
+
+    def domain_error(self, req, resp, ex: DomainError, params) -> None:
+        self.render(req, resp, api_error_of(ex))
 
     def http_error(self, req, resp, ex: falcon.HTTPError, params) -> None:
         status = ex.status_code

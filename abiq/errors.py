@@ -16,9 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from abiq import exceptions
+
 __all__ = [
+    'DOMAIN_ERRORS',
     'ApiError',
     'ErrorItem',
+    'api_error_of',
     'bad_request',
     'conflict',
     'forbidden',
@@ -106,3 +110,27 @@ def not_found(code: str = '404-NOT-FOUND', message: str | None = None) -> ApiErr
 def conflict(code: str, message: str) -> ApiError:
     """Return a 409 error: the resource's state does not allow the request."""
     return ApiError.one(409, code, message)
+
+
+# NOTE: the one place a domain refusal gets its status and code; the most
+# specific class listed for an exception wins (checked along its MRO).
+DOMAIN_ERRORS: dict[type[exceptions.DomainError], tuple[int, str]] = {
+    exceptions.TaskNotFound: (404, 'TASK-1'),
+    exceptions.NotFound: (404, '404-NOT-FOUND'),
+    exceptions.TaskEnded: (409, 'TASK-2'),
+    exceptions.NotRetryable: (409, 'TASK-2'),
+    exceptions.NotExternal: (409, 'TASK-3'),
+    exceptions.Locked: (409, 'VM-2'),
+    exceptions.WrongState: (409, '409-CONFLICT'),
+    exceptions.UnknownStatus: (400, 'QUERY-4'),
+    exceptions.Invalid: (400, '400-BAD-REQUEST'),
+}
+
+
+def api_error_of(ex: exceptions.DomainError) -> ApiError:
+    """Return the error a client sees for a domain refusal."""
+    for cls in type(ex).__mro__:
+        if cls in DOMAIN_ERRORS:
+            status, code = DOMAIN_ERRORS[cls]
+            return ApiError.one(status, code, ex.message)
+    raise TypeError(f'{type(ex).__name__} has no entry in DOMAIN_ERRORS')

@@ -1,0 +1,69 @@
+"""What the domain and the task engine refuse, said without HTTP.
+
+The engine, the task records and the domain raise these; the HTTP edge
+(:data:`abiq.errors.DOMAIN_ERRORS`) maps each class to the status and error
+code a client sees, in one table. Code below the edge never names a status.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    'DomainError',
+    'Invalid',
+    'Locked',
+    'NotExternal',
+    'NotFound',
+    'NotRetryable',
+    'TaskEnded',
+    'TaskNotFound',
+    'UnknownStatus',
+    'WrongState',
+]
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an operation.
+
+    Args:
+        message: what a person reads: why, and what to do instead.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The entity does not exist, or the caller may not see it."""
+
+
+class TaskNotFound(NotFound):
+    """The task does not exist, has expired or belongs to another tenant."""
+
+
+class WrongState(DomainError):
+    """The entity's state does not allow the operation now."""
+
+
+class TaskEnded(WrongState):
+    """The task has ended and can no longer change."""
+
+
+class NotRetryable(WrongState):
+    """Only failed or cancelled server-run tasks can be retried."""
+
+
+class NotExternal(WrongState):
+    """Only external tasks can be updated by a client."""
+
+
+class Locked(WrongState):
+    """Another task holds the entity."""
+
+
+class Invalid(DomainError):
+    """A value the caller gave breaks a rule."""
+
+
+class UnknownStatus(Invalid):
+    """A task status (or alias) that does not exist."""
