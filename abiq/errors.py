@@ -121,6 +121,7 @@ DOMAIN_ERRORS: dict[type[exceptions.DomainError], tuple[int, str]] = {
     exceptions.NotRetryable: (409, 'TASK-2'),
     exceptions.NotExternal: (409, 'TASK-3'),
     exceptions.Locked: (409, 'VM-2'),
+    exceptions.NotAllowedNow: (409, 'VM-3'),
     exceptions.WrongState: (409, '409-CONFLICT'),
     exceptions.UnknownStatus: (400, 'QUERY-4'),
     exceptions.Invalid: (400, '400-BAD-REQUEST'),

@@ -11,6 +11,7 @@ __all__ = [
     'DomainError',
     'Invalid',
     'Locked',
+    'NotAllowedNow',
     'NotExternal',
     'NotFound',
     'NotRetryable',
@@ -59,6 +60,20 @@ class NotExternal(WrongState):
 
 class Locked(WrongState):
     """Another task holds the entity."""
+
+    @classmethod
+    def held(cls, what: str) -> Locked:
+        """Return the refusal for an entity (``Virtual machine web``) a task holds."""
+        return cls(f'{what} is locked by another operation; wait for its task to end')
+
+
+class NotAllowedNow(WrongState):
+    """The entity's state does not allow this action (deploy, power on...)."""
+
+    @classmethod
+    def in_state(cls, what: str, state: str) -> NotAllowedNow:
+        """Return the refusal for an entity in a state that forbids the action."""
+        return cls(f'{what} is {state}; this action is not allowed now')
 
 
 class Invalid(DomainError):
