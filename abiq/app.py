@@ -9,6 +9,7 @@ from typing import Any
 import falcon
 
 from abiq.auth import Authenticator
+from abiq.codec import Codec
 from abiq.config import Config
 from abiq.converters import IdConverter
 from abiq.cors import http_middleware
@@ -27,7 +28,6 @@ from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
 from abiq.middleware import ApiMiddleware
-from abiq.representation import Codec
 from abiq.resources import enterprises
 from abiq.resources import health
 from abiq.resources import openapi

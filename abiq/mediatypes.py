@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     'FORMATS',
     'PLAIN_TYPES',
+    'VERSIONS',
     'Accepted',
     'MediaRange',
     'MediaTypeError',
@@ -19,6 +20,8 @@ __all__ = [
     'parse_media_type',
 ]
 
+#: the API versions every media type is served in
+VERSIONS = (1, 2)
 FORMATS = ('json', 'xml')
 PLAIN_TYPES = {
     'application/json': 'json',

@@ -28,6 +28,7 @@ from abiq.compression import MIN_SIZE
 from abiq.compression import add_vary
 from abiq.errors import ApiError
 from abiq.links import Urls
+from abiq.mediatypes import VERSIONS
 from abiq.mediatypes import Accepted
 
 if TYPE_CHECKING:
@@ -152,9 +153,6 @@ def check(resource: Resource, req: falcon.Request, **ids: Any) -> None:
 
 def _variant(tag: str | None) -> tuple[str, int] | None:
     """Return the format and version a tag names, if it names one."""
-    # NOTE: imported here: abiq.representation imports this module.
-    from abiq.representation import VERSIONS
-
     found = _TAG.match(tag) if tag else None
     if found is None or int(found[2]) not in VERSIONS:
         return None

@@ -18,7 +18,7 @@ import webtest
 from lxml import etree
 
 from abiq import xmlcodec
-from abiq.representation import Codec
+from abiq.codec import Codec
 
 VENDOR_TYPE = re.compile(
     r'^application/vnd\.abiq\.(?P<name>[a-z]+)\+(?P<fmt>json|xml); version=(?P<v>\d+)$'

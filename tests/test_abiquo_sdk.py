@@ -11,8 +11,8 @@ import re
 
 import pytest
 
+from abiq.codec import Codec
 from abiq.config import Config
-from abiq.representation import Codec
 from tests.engine_support import eventually
 from tests.served import demo_server
 

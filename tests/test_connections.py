@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from abiq.codec import Codec
 from abiq.config import Config
-from abiq.representation import Codec
 from tests.engine_support import eventually
 from tests.served import demo_server
 from tests.support import VENDOR_TYPE

@@ -40,9 +40,9 @@ from abiq.db.health import beat
 from abiq.db.models import Token
 from abiq.db.models import database
 from abiq.db.models import utcnow
+from abiq.mediatypes import VERSIONS
 from abiq.passwords import hash_secret
 from abiq.passwords import new_secret
-from abiq.representation import VERSIONS
 from tests.conftest import sqlite_database
 from tests.domain_support import make_template
 from tests.domain_support import make_vapp

@@ -24,8 +24,8 @@ import httpx
 import pytest
 import requests
 
+from abiq.codec import Codec
 from abiq.config import Config
-from abiq.representation import Codec
 from tests.domain_support import link_of
 from tests.engine_support import eventually
 from tests.served import demo_server

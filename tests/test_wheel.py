@@ -21,8 +21,8 @@ import orjson
 import pytest
 from lxml import etree
 
+from abiq.codec import Codec
 from abiq.config import Config
-from abiq.representation import Codec
 from tests.served import serving
 from tests.support import VENDOR_TYPE
 from tests.support import validate_document

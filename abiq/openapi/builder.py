@@ -22,6 +22,7 @@ from abiq import __version__
 from abiq.converters import ID_SCHEMA
 from abiq.limits import MAX_HAS
 from abiq.media import FORMATS
+from abiq.mediatypes import VERSIONS
 from abiq.openapi import texts
 from abiq.openapi.bodies import BASE
 from abiq.openapi.bodies import request_body
@@ -32,7 +33,6 @@ from abiq.openapi.rules import NO_BODY
 from abiq.openapi.rules import answer_names
 from abiq.openapi.rules import description
 from abiq.openapi.rules import error_statuses
-from abiq.representation import VERSIONS
 
 if TYPE_CHECKING:
     from abiq.config import Config

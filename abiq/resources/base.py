@@ -19,12 +19,12 @@ from abiq.paging import page_links
 if TYPE_CHECKING:
     from abiq.auth import Authenticator
     from abiq.auth import Caller
+    from abiq.codec import Codec
     from abiq.config import Config
     from abiq.finished import FinishedTasks
     from abiq.links import Urls
     from abiq.longpoll import Waiter
     from abiq.media import Accepted
-    from abiq.representation import Codec
     from abiq.tasks.engine import Engine
 
 __all__ = ['Body', 'Resource', 'Services']
@@ -140,7 +140,7 @@ class Resource:
         """Return the valid body of a request, as :attr:`reads` describes it.
 
         Raises:
-            ApiError: 413, 415 or 400 (see :meth:`abiq.representation.Codec.read`).
+            ApiError: 413, 415 or 400 (see :meth:`abiq.codec.Codec.read`).
         """
         body = self.reads[req.method]
         return self.codec.read(req, (body.name,), required=body.required)[1]

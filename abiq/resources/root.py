@@ -5,8 +5,8 @@ from __future__ import annotations
 import falcon
 
 from abiq import __version__
+from abiq.mediatypes import VERSIONS
 from abiq.openapi import MEDIA_TYPE as OPENAPI_TYPE
-from abiq.representation import VERSIONS
 from abiq.representations.tasks import FILTER_RELS
 from abiq.resources.base import Resource
 
