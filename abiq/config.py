@@ -10,10 +10,13 @@ import datetime as dt
 import ipaddress
 import os
 import re
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     'Config',
@@ -47,6 +50,9 @@ _ORIGIN = re.compile(
 )
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Environ = Mapping[str, str]
+#: reads one setting: (environment, variable name) -> value
+Reader = Callable[[Environ, str], Any]
 
 
 class ConfigError(ValueError):
@@ -93,58 +99,17 @@ class Config:
     xsd_dir: Path = DATA_DIR / 'xsd'
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+    def from_env(cls, environ: Environ | None = None) -> Config:
         """Build the configuration from ``ABIQ_*`` environment variables.
 
         Raises:
             ConfigError: a variable has a value that cannot be used.
         """
         env = os.environ if environ is None else environ
-        return cls(
-            database_url=env.get('ABIQ_DATABASE_URL', DEFAULT_DATABASE_URL),
-            database_pool=_positive(env, 'ABIQ_DATABASE_POOL', 20),
-            vendor=env.get('ABIQ_VENDOR', DEFAULT_VENDOR),
-            public_url=env.get('ABIQ_PUBLIC_URL') or None,
-            trusted_proxies=parse_networks(env.get('ABIQ_TRUSTED_PROXIES', '')),
-            max_page=_positive(env, 'ABIQ_MAX_PAGE', DEFAULT_MAX_PAGE),
-            max_body=_positive(env, 'ABIQ_MAX_BODY', DEFAULT_MAX_BODY),
-            task_retention=_positive(
-                env, 'ABIQ_TASK_RETENTION', DEFAULT_TASK_RETENTION
-            ),
-            deprecated_versions=parse_deprecations(
-                env.get('ABIQ_DEPRECATED_VERSIONS', '')
-            ),
-            log_level=env.get('ABIQ_LOG_LEVEL', 'INFO').upper(),
-            auth_cache_seconds=_positive(
-                env, 'ABIQ_AUTH_CACHE_SECONDS', DEFAULT_AUTH_CACHE_SECONDS, zero=True
-            ),
-            auth_failures_per_minute=_positive(
-                env,
-                'ABIQ_AUTH_FAILURES_PER_MINUTE',
-                DEFAULT_AUTH_FAILURES_PER_MINUTE,
-                zero=True,
-            ),
-            task_lease=_positive(env, 'ABIQ_TASK_LEASE', DEFAULT_TASK_LEASE),
-            task_max_attempts=_positive(
-                env, 'ABIQ_TASK_MAX_ATTEMPTS', DEFAULT_TASK_MAX_ATTEMPTS
-            ),
-            max_wait=_positive(env, 'ABIQ_MAX_WAIT', DEFAULT_MAX_WAIT, zero=True),
-            max_waiters=_positive(
-                env, 'ABIQ_MAX_WAITERS', DEFAULT_MAX_WAITERS, zero=True
-            ),
-            worker_poll=_seconds(env, 'ABIQ_WORKER_POLL', 1.0),
-            driver=_choice(env, 'ABIQ_DRIVER', ('sim', 'libvirt')),
-            sim_latency=_seconds(env, 'ABIQ_SIM_LATENCY', 0.5, zero=True),
-            sim_faults=env.get('ABIQ_SIM_FAULTS', ''),
-            libvirt_uri=env.get('ABIQ_LIBVIRT_URI', 'test:///default'),
-            sqlite_synchronous=_choice(
-                env, 'ABIQ_SQLITE_SYNCHRONOUS', ('full', 'normal')
-            ),
-            cors_origins=parse_origins(env.get('ABIQ_CORS_ORIGINS', '')),
-        )
+        return cls(**{name: read(env, var) for name, var, read in _FROM_ENV})
 
 
-def _positive(env: dict[str, str] | os._Environ, name: str, default: int, zero=False):
+def _positive(env: Environ, name: str, default: int, zero: bool = False) -> int:
     raw = env.get(name)
     if raw is None or raw == '':
         return default
@@ -157,14 +122,14 @@ def _positive(env: dict[str, str] | os._Environ, name: str, default: int, zero=F
     return value
 
 
-def _choice(env, name: str, choices: tuple[str, ...]) -> str:
+def _choice(env: Environ, name: str, choices: tuple[str, ...]) -> str:
     value = env.get(name) or choices[0]
     if value not in choices:
         raise ConfigError(f'{name} must be one of {", ".join(choices)}, not {value!r}')
     return value
 
 
-def _seconds(env, name: str, default: float, zero: bool = False) -> float:
+def _seconds(env: Environ, name: str, default: float, zero: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw == '':
         return default
@@ -175,6 +140,26 @@ def _seconds(env, name: str, default: float, zero: bool = False) -> float:
     if value < 0 or (value == 0 and not zero):
         raise ConfigError(f'{name} must be greater than zero, not {raw!r}')
     return value
+
+
+def _text(default: str) -> Reader:
+    return lambda env, name: env.get(name, default)
+
+
+def _parsed(parse: Callable[[str], Any]) -> Reader:
+    return lambda env, name: parse(env.get(name, ''))
+
+
+def _whole(default: int, zero: bool = False) -> Reader:
+    return lambda env, name: _positive(env, name, default, zero)
+
+
+def _number(default: float, zero: bool = False) -> Reader:
+    return lambda env, name: _seconds(env, name, default, zero)
+
+
+def _one_of(*choices: str) -> Reader:
+    return lambda env, name: _choice(env, name, choices)
 
 
 def parse_networks(raw: str) -> tuple[Network, ...]:
@@ -221,3 +206,40 @@ def parse_deprecations(raw: str) -> dict[int, Deprecation]:
                 '(expected VERSION=YYYY-MM-DD[,YYYY-MM-DD])'
             ) from ex
     return result
+
+
+# NOTE: read in this order, so the first bad variable is the one reported;
+# the prefix and the data folders are not settings of the environment.
+_FROM_ENV: tuple[tuple[str, str, Reader], ...] = (
+    ('database_url', 'ABIQ_DATABASE_URL', _text(DEFAULT_DATABASE_URL)),
+    ('database_pool', 'ABIQ_DATABASE_POOL', _whole(20)),
+    ('vendor', 'ABIQ_VENDOR', _text(DEFAULT_VENDOR)),
+    ('public_url', 'ABIQ_PUBLIC_URL', lambda env, name: env.get(name) or None),
+    ('trusted_proxies', 'ABIQ_TRUSTED_PROXIES', _parsed(parse_networks)),
+    ('max_page', 'ABIQ_MAX_PAGE', _whole(DEFAULT_MAX_PAGE)),
+    ('max_body', 'ABIQ_MAX_BODY', _whole(DEFAULT_MAX_BODY)),
+    ('task_retention', 'ABIQ_TASK_RETENTION', _whole(DEFAULT_TASK_RETENTION)),
+    ('deprecated_versions', 'ABIQ_DEPRECATED_VERSIONS', _parsed(parse_deprecations)),
+    ('log_level', 'ABIQ_LOG_LEVEL', lambda env, name: env.get(name, 'INFO').upper()),
+    (
+        'auth_cache_seconds',
+        'ABIQ_AUTH_CACHE_SECONDS',
+        _whole(DEFAULT_AUTH_CACHE_SECONDS, zero=True),
+    ),
+    (
+        'auth_failures_per_minute',
+        'ABIQ_AUTH_FAILURES_PER_MINUTE',
+        _whole(DEFAULT_AUTH_FAILURES_PER_MINUTE, zero=True),
+    ),
+    ('task_lease', 'ABIQ_TASK_LEASE', _whole(DEFAULT_TASK_LEASE)),
+    ('task_max_attempts', 'ABIQ_TASK_MAX_ATTEMPTS', _whole(DEFAULT_TASK_MAX_ATTEMPTS)),
+    ('max_wait', 'ABIQ_MAX_WAIT', _whole(DEFAULT_MAX_WAIT, zero=True)),
+    ('max_waiters', 'ABIQ_MAX_WAITERS', _whole(DEFAULT_MAX_WAITERS, zero=True)),
+    ('worker_poll', 'ABIQ_WORKER_POLL', _number(1.0)),
+    ('driver', 'ABIQ_DRIVER', _one_of('sim', 'libvirt')),
+    ('sim_latency', 'ABIQ_SIM_LATENCY', _number(0.5, zero=True)),
+    ('sim_faults', 'ABIQ_SIM_FAULTS', _text('')),
+    ('libvirt_uri', 'ABIQ_LIBVIRT_URI', _text('test:///default')),
+    ('sqlite_synchronous', 'ABIQ_SQLITE_SYNCHRONOUS', _one_of('full', 'normal')),
+    ('cors_origins', 'ABIQ_CORS_ORIGINS', _parsed(parse_origins)),
+)

@@ -25,8 +25,8 @@ from abiq.client.errors import WaitTimeout
 from abiq.client.resources import Collection
 from abiq.client.resources import Link
 from abiq.client.resources import Resource
-from abiq.client.resources import Task
 from abiq.client.session import Client
+from abiq.client.tasks import Task
 
 __all__ = [
     'AbiqError',

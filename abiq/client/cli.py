@@ -34,9 +34,9 @@ from abiq.client.errors import WaitTimeout
 from abiq.client.progress import progress_printer
 from abiq.client.resources import Collection
 from abiq.client.resources import Resource
-from abiq.client.resources import Task
 from abiq.client.session import Client
 from abiq.client.tables import render
+from abiq.client.tasks import Task
 
 __all__ = ['add_parser', 'run']
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from abiq.client.resources import Task
+    from abiq.client.tasks import Task
 
 __all__ = [
     'AbiqError',

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from abiq.client.resources import Task
+from abiq.client.tasks import Task
 
 __all__ = ['describe', 'progress_printer']
 

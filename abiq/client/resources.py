@@ -1,5 +1,5 @@
-"""What the client hands back: resources with links, collections that page
-themselves, and tasks that can be waited for.
+"""What the client hands back: resources with links, and collections that
+page themselves (tasks, which can be waited for: :mod:`abiq.client.tasks`).
 
 Every object is built from a representation the server sent; a client moves
 on only by following one of its links by rel.
@@ -7,8 +7,6 @@ on only by following one of its links by rel.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,22 +15,12 @@ from typing import Any
 from abiq.client.codec import MediaType
 from abiq.client.codec import media_type
 from abiq.client.errors import NoSuchLink
-from abiq.client.errors import ServiceUnavailable
-from abiq.client.errors import TaskCancelled
-from abiq.client.errors import TaskFailed
-from abiq.client.errors import WaitTimeout
 
 if TYPE_CHECKING:
     from abiq.client.session import Client
     from abiq.client.session import Reply
 
-__all__ = ['Collection', 'Link', 'Resource', 'Task']
-
-#: the statuses after which a task never changes (v1 has no ``cancelled``)
-TERMINAL = frozenset({'finished', 'failed', 'cancelled'})
-# NOTE: the longest ``Prefer: wait`` one request asks for; the server caps it
-# (ABIQ_MAX_WAIT) and says what it applied.
-LONGEST_WAIT = 30
+__all__ = ['Collection', 'Link', 'Resource']
 
 
 @dataclass(frozen=True)
@@ -216,109 +204,3 @@ class Collection(Resource):
                 for rel, value in links.items()
             ]
         return self.client.post(self.link('create'), body)
-
-
-class Task(Resource):
-    """A task: poll it, wait for it, cancel or retry it."""
-
-    @property
-    def state(self) -> str:
-        """The status in the version 2 vocabulary (a version 1 cancelled task
-        reads ``cancelled``, not ``failed``)."""
-        status = self.data['status']
-        error = self.data.get('error') or {}
-        if status == 'failed' and error.get('code') == 'TASK-CANCELLED':
-            return 'cancelled'
-        return status
-
-    @property
-    def done(self) -> bool:
-        """Tell whether the task has ended."""
-        return self.state in TERMINAL
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        """The task's errors (version 1 has at most one, ``error``)."""
-        if 'errors' in self.data:
-            return self.data['errors']
-        error = self.data.get('error')
-        return [error] if error else []
-
-    def wait(
-        self,
-        timeout: float | None = None,
-        on_progress: Callable[[Task], None] | None = None,
-    ) -> Resource:
-        """Wait until the task ends; return its result (the 303's target) or,
-        for a task without one, the ended task.
-
-        Each poll asks the server to hold the answer until the task changes
-        (``Prefer: wait`` with ``If-None-Match``), so changes are seen at once
-        without polling in a loop; a server that does not wait is polled
-        after its ``Retry-After``.
-
-        Args:
-            timeout: seconds to wait at most (None: as long as it takes).
-            on_progress: called with the task each time it changes.
-
-        Raises:
-            TaskFailed: it ended ``failed``.
-            TaskCancelled: it ended ``cancelled``.
-            WaitTimeout: it had not ended after ``timeout``.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        task: Task = self
-        if on_progress is not None:
-            on_progress(task)
-        long_poll = True
-        while not task.done:
-            left = LONGEST_WAIT if deadline is None else deadline - time.monotonic()
-            if left <= 0:
-                raise WaitTimeout(task, timeout or 0)
-            seconds = max(1, min(LONGEST_WAIT, int(left))) if long_poll else 0
-            try:
-                reply = self.client.poll(task, seconds)
-            except ServiceUnavailable as ex:
-                # NOTE: every long poll of the server is taken: ask again
-                # after its Retry-After, once without waiting.
-                self._pause(ex.retry_after, deadline)
-                long_poll = False
-                continue
-            long_poll = True
-            if reply.status == 304:
-                continue
-            changed = Task(self.client, reply)
-            if not reply.waited:
-                self._pause(reply.retry_after, deadline)
-            if changed.data != task.data and on_progress is not None:
-                on_progress(changed)
-            task = changed
-        return task._ended()
-
-    def _ended(self) -> Resource:
-        state = self.state
-        if state == 'failed':
-            raise TaskFailed(self)
-        if state == 'cancelled':
-            raise TaskCancelled(self)
-        if self.status == 303:
-            return self.client.get(self._result())
-        return self
-
-    def _result(self) -> Link:
-        """The link to the result: ``result`` (version 2), else the link
-        whose href the 303's ``Location`` names (a version 1 ``target``)."""
-        location = self.headers.get('Location')
-        found = self.link_or_none('result')
-        if found is None or (location and found.href != location):
-            found = next((x for x in self.links if x.href == location), None)
-        return found or Link('result', location or '')
-
-    @staticmethod
-    def _pause(seconds: float | None, deadline: float | None) -> None:
-        # NOTE: a client waiting on a server that asked it to wait; this is
-        # what Retry-After is for.
-        delay = seconds if seconds is not None else 1.0
-        if deadline is not None:
-            delay = min(delay, max(0.0, deadline - time.monotonic()))
-        time.sleep(delay)

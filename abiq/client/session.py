@@ -24,7 +24,7 @@ from abiq.client.errors import error_for
 from abiq.client.resources import Collection
 from abiq.client.resources import Link
 from abiq.client.resources import Resource
-from abiq.client.resources import Task
+from abiq.client.tasks import Task
 
 __all__ = ['Client', 'Reply']
 

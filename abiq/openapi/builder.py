@@ -105,16 +105,8 @@ class _Builder:
                     str(status): self._error_response(status)
                     for status in sorted(self.errors)
                 },
-                'headers': {
-                    'X-Request-Id': {
-                        'description': 'The id of the request, also in the log',
-                        'schema': {'type': 'string'},
-                    }
-                },
-                'securitySchemes': {
-                    'basic': {'type': 'http', 'scheme': 'basic'},
-                    'bearer': {'type': 'http', 'scheme': 'bearer'},
-                },
+                'headers': copy.deepcopy(texts.SHARED_HEADERS),
+                'securitySchemes': copy.deepcopy(texts.SECURITY_SCHEMES),
             },
         }
         prune(document)
@@ -178,6 +170,22 @@ class _Builder:
             operation['requestBody'] = request_body(
                 self.schemas, body, self.vendor, _NEWEST_FIRST
             )
+        operation['responses'] = self._responses(
+            method, declared, resource, statuses, has_fields
+        )
+        if not resource.auth:
+            operation['security'] = []
+        return operation
+
+    def _responses(
+        self,
+        method: str,
+        declared: str,
+        resource: Resource,
+        statuses: tuple[int, ...],
+        has_fields: bool,
+    ) -> dict[str, Any]:
+        """Return an operation's answers: its own, then the shared errors."""
         responses = {
             str(status): self._success(status, method, declared, resource)
             for status in statuses
@@ -185,10 +193,7 @@ class _Builder:
         for status in sorted(error_statuses(method, declared, resource, has_fields)):
             self.errors.add(status)
             responses[str(status)] = {'$ref': f'#/components/responses/{status}'}
-        operation['responses'] = responses
-        if not resource.auth:
-            operation['security'] = []
-        return operation
+        return responses
 
     def _parameters(
         self, method: str, declared: str, resource: Resource

@@ -16,6 +16,8 @@ __all__ = [
     'HEADER_MEANINGS',
     'INFO',
     'REQUEST_HEADERS',
+    'SECURITY_SCHEMES',
+    'SHARED_HEADERS',
     'SUCCESS_HEADERS',
     'TASK_HEADERS',
     'XML_BODIES',
@@ -94,6 +96,15 @@ REQUEST_HEADERS = {
     },
 }
 HEADER = {'schema': {'type': 'string'}}
+#: the headers every answer carries (components/headers)
+SHARED_HEADERS = {
+    'X-Request-Id': {'description': 'The id of the request, also in the log', **HEADER},
+}
+#: how a caller authenticates (components/securitySchemes)
+SECURITY_SCHEMES = {
+    'basic': {'type': 'http', 'scheme': 'basic'},
+    'bearer': {'type': 'http', 'scheme': 'bearer'},
+}
 TASK_HEADERS = {
     'ETag': {'description': 'A hash of the representation', **HEADER},
     'Retry-After': {
