@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(TEST_EXTRAS))
 BENCH_STAMP := $(VENV)/.installed-bench
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: run test lint format xsd docs bench bench-soak clean
+.PHONY: run test unit lint format xsd docs bench bench-soak clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "needs Python 3.11 (set PYTHON=...)"; exit 1; }
@@ -32,6 +32,10 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The unit tier: pure objects, no server, no database; a few seconds.
+unit: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
 $(BENCH_STAMP): $(BIN)/python setup.cfg
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import gzip
 
-import pytest
 import webob
 
-from abiq.compression import wants_gzip
 from tests.factories import make_tasks
 from tests.support import BASE
 from tests.support import validate_document
@@ -58,24 +56,6 @@ def test_a_small_body_is_never_gzipped(api, world):
     assert len(missing.body) <= 1024
     assert 'Content-Encoding' not in missing.headers
     assert vary(missing) == ['Accept']
-
-
-@pytest.mark.parametrize(
-    ('header', 'packed'),
-    [
-        (None, False),
-        ('identity', False),
-        ('br', False),
-        ('gzip;q=0', False),
-        ('gzip;q=0, *', False),
-        ('*;q=0.5', True),
-        ('x-gzip', True),
-        ('deflate, GZIP;q=0.1', True),
-        ('gzip;q=nonsense', False),
-    ],
-)
-def test_the_client_decides(header, packed):
-    assert wants_gzip(header) is packed
 
 
 def test_head_answers_what_get_would(api, world):
