@@ -97,27 +97,34 @@ def test_purge_command_deletes_expired_tasks(env, tmp_path):
         assert Task.select().count() == 1
 
 
-def test_init_demo_then_serve_answers_the_demo_user(tmp_path):
-    """What `make run` does: init --demo, serve, and the root for demo:demo."""
-    import base64
-    import os
+def _serve(env: dict[str, str], cwd) -> tuple[subprocess.Popen, int]:
+    """Start ``abiq serve`` on a free port; return the process and the port."""
     import socket
-    import urllib.request
 
-    from tests.engine_support import eventually
-
-    env = dict(os.environ, ABIQ_DATABASE_URL=f'sqlite:///{tmp_path}/run.db')
-    assert run_abiq('init', '--demo', env=env, cwd=tmp_path).returncode == 0
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, '-m', 'abiq.cli', 'serve', '--port', str(port)],
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    return server, port
+
+
+def test_init_demo_then_serve_answers_the_demo_user(tmp_path):
+    """What `make run` does: init --demo, serve, and the root for demo:demo."""
+    import base64
+    import os
+    import urllib.request
+
+    from tests.engine_support import eventually
+
+    env = dict(os.environ, ABIQ_DATABASE_URL=f'sqlite:///{tmp_path}/run.db')
+    assert run_abiq('init', '--demo', env=env, cwd=tmp_path).returncode == 0
+    server, port = _serve(env, tmp_path)
     request = urllib.request.Request(
         f'http://127.0.0.1:{port}/api/',
         headers={'Authorization': 'Basic ' + base64.b64encode(b'demo:demo').decode()},

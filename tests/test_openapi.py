@@ -123,7 +123,7 @@ def test_components_are_the_json_schemas_pointing_inside_the_document(api, world
     assert timestamp['xml'] == {'x-xsd-type': 'dateTime'}
 
 
-def test_an_operation_documents_its_body_answers_and_errors(api, world):
+def test_a_creation_documents_its_body_answers_and_errors(api, world):
     paths = _document(api)['paths']
     create_user = paths['/enterprises/{enterprise_id}/users']['post']
     content = create_user['requestBody']['content']
@@ -159,6 +159,10 @@ def test_an_operation_documents_its_body_answers_and_errors(api, world):
     assert created['content']['application/vnd.abiq.user+json; version=1'] == {
         'schema': {'$ref': '#/components/schemas/user_v1'}
     }
+
+
+def test_a_read_and_an_action_document_their_answers(api, world):
+    paths = _document(api)['paths']
     read_task = paths['/tasks/{task_id}']['get']
     assert {'200', '303', '304', '404'} <= set(read_task['responses'])
     assert 'ETag' in read_task['responses']['304']['headers']
