@@ -9,6 +9,7 @@ machines whose name matches a glob: ``POWER_ON:fail-*;CONFIGURE:bad-*``.
 from __future__ import annotations
 
 import fnmatch
+import time
 
 import peewee
 
@@ -59,6 +60,15 @@ class SimDriver(Driver):
             if job == job_type and fnmatch.fnmatchcase(machine, glob):
                 return f'Simulated fault: {job_type} fails for {machine} ({glob})'
         return None
+
+    def before_job(self, job_type: str, machine: str) -> None:
+        """Fail the job when a fault is injected for it, else take the
+        simulated latency."""
+        fault = self.fault(job_type, machine)
+        if fault:
+            raise DriverError(fault)
+        if self.latency:
+            time.sleep(self.latency)
 
     def state(self, name: str) -> MachineState | None:
         """Return a simulated machine's state."""
