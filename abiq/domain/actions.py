@@ -23,9 +23,9 @@ from abiq.exceptions import Locked
 from abiq.tasks.registry import JobSpec
 
 if TYPE_CHECKING:
-    from abiq.auth import Caller
     from abiq.db.models import Task
     from abiq.tasks.engine import Engine
+    from abiq.tasks.rules import Actor as Caller
 
 __all__ = [
     'VAPP_ACTIONS',

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
 from typing import Any
 
 import peewee
@@ -30,8 +29,8 @@ from abiq.tasks import rules
 from abiq.tasks.sqlstore import jobs_of
 from abiq.tasks.sqlstore import visible_with_jobs
 
-if TYPE_CHECKING:
-    from abiq.auth import Caller
+# NOTE: who reads or writes (an abiq.auth.Caller, from the HTTP edge).
+Caller = rules.Actor
 
 __all__ = [
     'create_external',

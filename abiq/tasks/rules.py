@@ -20,6 +20,7 @@ from abiq.statuses import TERMINAL
 
 __all__ = [
     'RETRYABLE',
+    'Actor',
     'can_cancel',
     'can_edit',
     'can_retry',
@@ -40,6 +41,7 @@ class Actor(Protocol):
 
     is_admin: bool
     can_write: bool
+    enterprise_id: int
     user: Any
 
 

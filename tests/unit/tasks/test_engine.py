@@ -98,13 +98,15 @@ def test_a_task_runs_its_jobs_in_order_and_finishes(store):
 def test_an_abandoned_task_comes_first_and_resumes(store):
     eng = engine(store)
     first = submit(eng, None, None)
-    later = submit(eng, None)
-    store.tasks[later.id].created_at = store.tasks[first.id].created_at
-    eng.claim('dead')
-    assert eng.claim('alive').id == later.id  # the lease of the first holds
+    assert eng.claim('dead').id == first.id
+    assert eng.claim('alive') is None  # the lease still holds
+    older = submit(eng, None)
+    start = store.tasks[first.id].created_at
+    store.tasks[older.id].created_at = start - dt.timedelta(seconds=1)
     expire_lease(store, first.id)
     again = eng.claim('other')
     assert again.id == first.id and again.claims == 2
+    assert eng.claim('alive').id == older.id
 
 
 def test_a_worker_that_lost_its_lease_changes_nothing(store):
