@@ -207,7 +207,8 @@ class Item(Resource):
         unchanged = self._not_modified(req, resp)
         wait = wait_seconds(self, req, resp)
         if wait and (unchanged or (active and not req.if_none_match)):
-            self.services.waiter.wait(wait, lambda: _revision(task_id) != revision)
+            store = self.services.engine.store
+            self.services.waiter.wait(wait, lambda: store.revision(task_id) != revision)
             answer_task(
                 self, req, resp, *records.get_visible_with_jobs(caller, task_id)
             )
@@ -242,7 +243,3 @@ class Item(Resource):
                 'PATCH on a task retries it; send it with an empty body',
             )
         retry_task(self, req, resp, task_id)
-
-
-def _revision(task_id: str) -> int | None:
-    return Task.select(Task.revision).where(Task.id == task_id).scalar()

@@ -116,19 +116,8 @@ class Engine:
         """
         if type_name not in self.types:
             raise KeyError(f'unknown task type {type_name}')
-        now = utcnow()
-        values = {
-            'id': str(uuid.uuid4()),
-            'type': type_name,
-            'description': description,
-            'enterprise': enterprise_id,
-            'user': user_id,
-            'created_at': now,
-            'updated_at': now,
-            'params': orjson.dumps(params or {}).decode(),
-            'target_kind': target[0] if target else None,
-            'target_id': target[1] if target else None,
-        }
+        values = _task_row(type_name, description, params, target)
+        values.update(enterprise=enterprise_id, user=user_id)
         with self.store.transaction():
             if before_commit is not None:
                 # NOTE: it may still plan ``jobs`` (what its locks found).
@@ -227,6 +216,25 @@ class Engine:
     def purge(self) -> int:
         """Delete expired tasks (and their jobs); return how many."""
         return self.store.purge(utcnow())
+
+
+def _task_row(
+    type_name: str,
+    description: str,
+    params: dict[str, Any] | None,
+    target: tuple[str, str] | None,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        'id': str(uuid.uuid4()),
+        'type': type_name,
+        'description': description,
+        'created_at': now,
+        'updated_at': now,
+        'params': orjson.dumps(params or {}).decode(),
+        'target_kind': target[0] if target else None,
+        'target_id': target[1] if target else None,
+    }
 
 
 def _job_rows(jobs: list[JobSpec]) -> list[dict[str, Any]]:
