@@ -1,10 +1,10 @@
-"""The task store over the shared database: every compiled task statement.
+"""The task store over the shared database (SQLite or PostgreSQL).
 
 :class:`SqlStore` implements :class:`abiq.tasks.store.TaskStore` for the
 engine; :func:`visible_with_jobs` and :func:`jobs_of` are the reads of
-:mod:`abiq.tasks.records`. Each statement is a :class:`Compiled` built once
-per dialect with named parameters; ``tests/unit/db`` checks that each is
-the SQL peewee builds for the same query with real values.
+:mod:`abiq.tasks.records`. Every statement they run is a compiled one of
+:mod:`abiq.db.taskstatements`; ``tests/test_task_store.py`` checks that this
+store leaves the rows :class:`abiq.tasks.memstore.MemoryStore` leaves.
 """
 
 from __future__ import annotations
