@@ -41,7 +41,7 @@ from abiq.resources import users
 from abiq.resources import virtualappliances
 from abiq.resources import virtualmachines
 from abiq.resources.base import Services
-from abiq.tasks.catalog import build_engine
+from abiq.wiring import build_engine
 from abiq.xmlcodec import xml_text
 
 __all__ = ['AbiqApp', 'create_app']

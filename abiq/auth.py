@@ -284,12 +284,9 @@ class _Remembered:
 _TOKEN_BY_HASH = Compiled(
     lambda secret_hash: (
         Token.select(Token, User).join(User).where(Token.secret_hash == secret_hash)
-    ),
-    secret_hash='<secret hash>',
+    )
 )
-_USER_BY_NAME = Compiled(
-    lambda name: User.select().where(User.name == name), name='<user name>'
-)
+_USER_BY_NAME = Compiled(lambda name: User.select().where(User.name == name))
 _DUMMY_HASH = (
     'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$'
     'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'

@@ -115,7 +115,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     from abiq.app import create_app
     from abiq.serving import Limits
     from abiq.serving import serve
-    from abiq.tasks.worker import WorkerPool
+    from abiq.workers import WorkerPool
 
     app = create_app(config)
     migrations.check()
@@ -156,8 +156,8 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from abiq.tasks.catalog import build_engine
-    from abiq.tasks.worker import WorkerPool
+    from abiq.wiring import build_engine
+    from abiq.workers import WorkerPool
 
     bind(database_for(config))
     migrations.check()
@@ -192,7 +192,7 @@ def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete expired tasks."""
-    from abiq.tasks.catalog import build_engine
+    from abiq.wiring import build_engine
 
     bind(database_for(config))
     with database.connection_context():

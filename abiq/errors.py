@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from abiq import exceptions
+from abiq.exceptions import quoted
 
 __all__ = [
     'DOMAIN_ERRORS',
@@ -32,23 +33,6 @@ __all__ = [
 ]
 
 WWW_AUTHENTICATE = 'Basic realm="abiq", Bearer realm="abiq"'
-# APPSEC: a message quotes at most this much of what the client sent, so an
-# error document is never an amplifier (a 200 KB header echoed back).
-ECHO_LIMIT = 200
-
-
-def quoted(text: object, limit: int = ECHO_LIMIT) -> str:
-    """Return client input for a message: at most ``limit`` characters.
-
-    A longer text keeps its start and its end around an ellipsis, so both
-    what it began with and the rule a message ends on stay readable.
-    """
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) * 3 // 4
-    tail = limit - 1 - head
-    return f'{text[:head]}\u2026{text[len(text) - tail :]}'
 
 
 @dataclass(frozen=True)
@@ -117,6 +101,7 @@ def conflict(code: str, message: str) -> ApiError:
 DOMAIN_ERRORS: dict[type[exceptions.DomainError], tuple[int, str]] = {
     exceptions.TaskNotFound: (404, 'TASK-1'),
     exceptions.NotFound: (404, '404-NOT-FOUND'),
+    exceptions.NotOwner: (403, '403-FORBIDDEN'),
     exceptions.TaskEnded: (409, 'TASK-2'),
     exceptions.NotRetryable: (409, 'TASK-2'),
     exceptions.NotExternal: (409, 'TASK-3'),

@@ -14,12 +14,32 @@ __all__ = [
     'NotAllowedNow',
     'NotExternal',
     'NotFound',
+    'NotOwner',
     'NotRetryable',
     'TaskEnded',
     'TaskNotFound',
     'UnknownStatus',
     'WrongState',
+    'quoted',
 ]
+
+# APPSEC: a message quotes at most this much of what the client sent, so an
+# error document is never an amplifier (a 200 KB header echoed back).
+ECHO_LIMIT = 200
+
+
+def quoted(text: object, limit: int = ECHO_LIMIT) -> str:
+    """Return client input for a message: at most ``limit`` characters.
+
+    A longer text keeps its start and its end around an ellipsis, so both
+    what it began with and the rule a message ends on stay readable.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 3 // 4
+    tail = limit - 1 - head
+    return f'{text[:head]}\u2026{text[len(text) - tail :]}'
 
 
 class DomainError(Exception):
@@ -40,6 +60,10 @@ class NotFound(DomainError):
 
 class TaskNotFound(NotFound):
     """The task does not exist, has expired or belongs to another tenant."""
+
+
+class NotOwner(DomainError):
+    """Only the entity's creator (or an administrator) may do this."""
 
 
 class WrongState(DomainError):

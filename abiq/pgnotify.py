@@ -12,17 +12,24 @@ from __future__ import annotations
 import logging
 import select
 import threading
+from typing import Protocol
 
 import peewee
 
 from abiq.db.faults import Backoff
 from abiq.db.models import database
-from abiq.tasks.notify import Changes
 
 __all__ = ['CHANNEL', 'Listener', 'is_postgres', 'notify_all']
 
 CHANNEL = 'abiq_tasks'
 log = logging.getLogger('abiq.notify')
+
+
+class Signal(Protocol):
+    """What a listener wakes (an :class:`abiq.tasks.notify.Changes`)."""
+
+    def notify(self) -> None:
+        """Wake every waiter."""
 
 
 def is_postgres() -> bool:
@@ -45,7 +52,7 @@ class Listener:
         changes: the process's change signal.
     """
 
-    def __init__(self, db: peewee.PostgresqlDatabase, changes: Changes) -> None:
+    def __init__(self, db: peewee.PostgresqlDatabase, changes: Signal) -> None:
         self.db = db
         self.changes = changes
         self._stop = threading.Event()

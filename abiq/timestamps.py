@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
-__all__ = ['http_date', 'parse_rfc3339', 'rfc3339']
+__all__ = ['http_date', 'parse_rfc3339', 'rfc3339', 'utcnow']
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC, naive (as stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def rfc3339(value: dt.datetime | None) -> str | None:

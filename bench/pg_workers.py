@@ -27,8 +27,8 @@ from abiq.db.models import Enterprise
 from abiq.db.models import Task
 from abiq.db.models import User
 from abiq.db.models import database
-from abiq.tasks.catalog import build_engine
 from abiq.tasks.diagnostics import sleep_jobs
+from abiq.wiring import build_engine
 
 BASE_URL = os.environ.get(
     'ABIQ_BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/test'

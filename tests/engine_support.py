@@ -10,7 +10,7 @@ from typing import Any
 from abiq.tasks.engine import Engine
 from abiq.tasks.registry import JobContext
 from abiq.tasks.registry import TaskType
-from abiq.tasks.worker import WorkerPool
+from abiq.workers import WorkerPool
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20.0, interval=0.02) -> Any:

@@ -11,17 +11,17 @@ from abiq.db.models import database
 from abiq.db.models import utcnow
 from abiq.tasks.engine import Engine
 from abiq.tasks.registry import JobSpec
+from abiq.wiring import sql_engine
 from tests.engine_support import PRODUCE
 
 
 def engine(**kwargs) -> Engine:
-    built = Engine(
+    return sql_engine(
         retention=60,
         lease_seconds=kwargs.get('lease', 30),
         max_attempts=kwargs.get('max_attempts', 3),
+        types=(PRODUCE,),
     )
-    built.register(PRODUCE)
-    return built
 
 
 def submit(eng: Engine, world, jobs: int = 2) -> Task:

@@ -18,6 +18,7 @@ import pytest
 
 from abiq.caches import BoundedCache
 from abiq.config import Config
+from abiq.db import taskstatements
 from abiq.errors import quoted
 from abiq.finished import FinishedTasks
 from abiq.links import DIRECT_BASES
@@ -26,7 +27,6 @@ from abiq.media import MAX_ACCEPT
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
 from abiq.resources.openapi import OpenApi
-from abiq.tasks import records
 from tests.factories import make_tasks
 from tests.served import demo_server
 
@@ -173,11 +173,11 @@ def test_openapi_documents_keep_their_bounds(_default_app):
 def test_page_sizes_share_a_few_job_queries(api, world):
     make_tasks(world.acme, world.alice, 70)
     tasks = api.get('/').link('tasks')
-    records._JOBS_OF_TASKS.clear()
+    taskstatements._JOBS_OF_TASKS.clear()
     for limit in range(2, 70):
         api.get(f'{tasks}?limit={limit}', status=200)
     # NOTE: one statement per power of two (2..128), not one per page size.
-    assert len(records._JOBS_OF_TASKS) <= 7
+    assert len(taskstatements._JOBS_OF_TASKS) <= 7
 
 
 def test_quoted_keeps_at_most_200_characters():

@@ -2,10 +2,14 @@
 
 Profiles of ``GET task`` showed most of the time in peewee building the same
 SQL text again and again, then building model instances field by field. A
-:class:`Compiled` query is built once per SQL dialect with sentinel
-parameters; later calls only substitute the values and run the text, still
-fully parameterised (no value is ever put in the SQL), and turn each row
-into a model instance with converters chosen once per column.
+:class:`Compiled` statement is built once per SQL dialect with named
+parameters (:func:`param`, a public ``peewee.Value`` holding a
+:class:`Param`); later calls only put the values in their places and run
+the text, still fully parameterised (no value is ever put in the SQL).
+
+A select's rows become plain slotted records (:func:`record_type`), one per
+model of the row, with the attribute names of the model (``task.status``,
+``task.enterprise_id``, ``token.user``): reading them never touches peewee.
 
 Writes on the task engine's hot path are compiled the same way (an UPDATE
 through :meth:`Compiled.execute`, a whole-row INSERT through
@@ -16,82 +20,124 @@ other writer waits.
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
+import inspect
 from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 import peewee
 
 from abiq.db.models import database
+from abiq.db.records import Record
+from abiq.db.records import RowPlan
+from abiq.db.records import record_type
 
-__all__ = ['Compiled', 'CompiledInsert', 'load']
+__all__ = ['Compiled', 'CompiledInsert', 'Param', 'Record', 'load', 'param']
+
+
+class Param:
+    """Where a named parameter's value goes in a compiled statement."""
+
+    __slots__ = ('name',)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f'Param({self.name!r})'
+
+
+def param(name: str) -> peewee.Value:
+    """Return the query node of a named parameter.
+
+    ``converter=False`` keeps peewee from converting the marker (a field's
+    ``db_value``), so the marker itself lands in the parameter list.
+    """
+    return peewee.Value(Param(name), converter=False)
 
 
 class Compiled:
     """A query built once per dialect and executed with new parameters.
 
     Args:
-        build: returns the query (a select, an update or a delete) for keyword
-            arguments; it is called once per dialect with ``sample`` values,
-            which mark where each parameter goes.
-        sample: one distinct sample value per parameter name (strings, ints
-            or datetimes: values peewee passes through unchanged); a name may
-            be used more than once in the query.
+        build: returns the query (a select, an update, an insert or a
+            delete) for keyword arguments: either real values (see
+            :meth:`query`) or :func:`param` nodes, which it is called with
+            once per dialect.
+        names: the parameter names (default: ``build``'s own parameters).
     """
 
-    def __init__(self, build: Callable[..., peewee.Query], **sample: Any) -> None:
+    def __init__(
+        self, build: Callable[..., peewee.Query], names: Iterable[str] | None = None
+    ) -> None:
         self.build = build
-        self.sample = sample
-        self._compiled: dict[type, _Plan] = {}
-        self._lock = threading.Lock()
+        self.names = tuple(names or inspect.signature(build).parameters)
+        self._plans: dict[type, _Plan] = {}
 
-    def _compile(self) -> _Plan:
-        dialect = type(database.obj)
-        found = self._compiled.get(dialect)
-        if found is None:
-            query = self.build(**self.sample)
+    def query(self, **values: Any) -> peewee.Query:
+        """Return the query peewee builds for these real values."""
+        return self.build(**values)
+
+    def statement(self, **values: Any) -> tuple[str, list[Any]]:
+        """Return the SQL and the parameters these values are run with."""
+        plan = self._plan()
+        params = list(plan.constants)
+        for index, name in plan.slots:
+            params[index] = values[name]
+        return plan.sql, params
+
+    def _plan(self) -> _Plan:
+        plan = self._plans.get(type(database.obj))
+        if plan is None:
+            query = self.build(**{name: param(name) for name in self.names})
+            # NOTE: through the bound database's context, as a select built
+            # without a model (a count) is bound to no database.
             sql, params = database.get_sql_context().sql(query).query()
-            slots: list[Any] = []
-            for param in params:
-                names = [name for name, value in self.sample.items() if param is value]
-                slots.append(_Slot(names[0]) if names else param)
-            if {s.name for s in slots if isinstance(s, _Slot)} != set(self.sample):
-                raise ValueError('every sample value must appear in the query')
-            found = _Plan(getattr(query, 'model', None), sql, slots, _selected(query))
-            with self._lock:
-                self._compiled[dialect] = found
-        return found
+            slots = [(i, p.name) for i, p in enumerate(params) if isinstance(p, Param)]
+            if {name for _, name in slots} != set(self.names):
+                raise ValueError('every parameter must appear in the query')
+            plan = _Plan(sql, params, slots, RowPlan.of(query))
+            self._plans[type(database.obj)] = plan
+        return plan
 
-    def _run(self, values: dict[str, Any]) -> tuple[_Plan, Any]:
-        plan = self._compile()
-        params = [values[s.name] if isinstance(s, _Slot) else s for s in plan.slots]
-        return plan, database.execute_sql(plan.sql, params)
+    def _cursor(self, values: dict[str, Any]) -> Any:
+        return database.execute_sql(*self.statement(**values))
 
     def rows(self, **values: Any) -> list[Any]:
-        """Run the select with these parameter values; return model rows."""
-        plan, cursor = self._run(values)
-        return [plan.instance(row) for row in cursor.fetchall()]
+        """Run the select with these parameter values; return its records."""
+        made = self._plan().rows.record
+        return [made(row) for row in self._cursor(values).fetchall()]
 
     def joined(self, **values: Any) -> list[dict[Any, Any]]:
         """Run a select of several models (outer joins included); return, per
-        row, each model's instance (None where an outer join found nothing)."""
-        plan, cursor = self._run(values)
-        return [plan.instances(row) for row in cursor.fetchall()]
+        row, each model's record (None where an outer join found nothing)."""
+        made = self._plan().rows.records
+        return [made(row) for row in self._cursor(values).fetchall()]
 
     def scalar(self, **values: Any) -> Any:
         """Run the select; return the first column of its first row (or None)."""
-        row = self._run(values)[1].fetchone()
+        row = self._cursor(values).fetchone()
         return row[0] if row else None
 
     def execute(self, **values: Any) -> int:
-        """Run the update or delete with these values; return the rows changed."""
-        return self._run(values)[1].rowcount
+        """Run the update, insert or delete; return the rows changed."""
+        return self._cursor(values).rowcount
 
     def first(self, **values: Any) -> Any:
-        """Return the first row, or None."""
+        """Return the first row's record, or None."""
         found = self.rows(**values)
         return found[0] if found else None
+
+
+class _Plan:
+    """One dialect's SQL for a statement, and where each parameter goes."""
+
+    __slots__ = ('constants', 'rows', 'slots', 'sql')
+
+    def __init__(
+        self, sql: str, constants: list, slots: list, rows: RowPlan | None
+    ) -> None:
+        self.sql, self.constants, self.slots, self.rows = sql, constants, slots, rows
 
 
 class CompiledInsert:
@@ -110,25 +156,16 @@ class CompiledInsert:
             for field in meta.sorted_fields
             if not (field is meta.primary_key and isinstance(field, peewee.AutoField))
         ]
-        self._sql: dict[type, str] = {}
+        self.statement = Compiled(
+            lambda **values: model.insert(
+                {field: values[field.name] for field in self.fields}
+            ),
+            names=[field.name for field in self.fields],
+        )
 
-    def _text(self) -> str:
-        dialect = type(database.obj)
-        sql = self._sql.get(dialect)
-        if sql is None:
-            quote = database.obj.quote
-            columns = ', '.join(
-                f'{quote[0]}{field.column_name}{quote[1]}' for field in self.fields
-            )
-            marks = ', '.join(database.obj.param for _ in self.fields)
-            table = f'{quote[0]}{self.model._meta.table_name}{quote[1]}'
-            sql = f'INSERT INTO {table} ({columns}) VALUES ({marks})'
-            self._sql[dialect] = sql
-        return sql
-
-    def insert(self, **values: Any) -> dict[str, Any]:
-        """Insert one row; ``values`` are by field name. Return every field's
-        value as inserted (defaults included), by field name."""
+    def insert(self, **values: Any) -> Record:
+        """Insert one row; ``values`` are by field name. Return its record
+        (defaults included; an auto-increment key stays None)."""
         row = {}
         for field in self.fields:
             if field.name in values:
@@ -136,132 +173,21 @@ class CompiledInsert:
             else:
                 default = field.default
                 row[field.name] = default() if callable(default) else default
-        params = [field.db_value(row[field.name]) for field in self.fields]
-        database.execute_sql(self._text(), params)
-        return row
+        self.statement.execute(
+            **{field.name: field.db_value(row[field.name]) for field in self.fields}
+        )
+        return record_type(self.model).of(row)
 
 
 def load(query: peewee.ModelSelect) -> list[Any]:
-    """Run a select built for this request and return its model rows, made
+    """Run a select built for this request and return its records, made
     as :class:`Compiled` makes them (a page of tasks, the jobs of a page).
 
     A select of anything but whole models and plain fields is left to
     peewee.
     """
-    columns = _selected(query)
-    if columns is None:
+    rows = RowPlan.of(query)
+    if rows is None:
         return list(query)
     sql, params = query.sql()
-    plan = _Plan(query.model, sql, [], columns)
-    return [plan.instance(row) for row in database.execute_sql(sql, params)]
-
-
-def _selected(query: peewee.Query) -> list[tuple[Any, str, Any]] | None:
-    """Return the columns of a model select (None: it selects expressions)."""
-    if not isinstance(query, peewee.ModelSelect):
-        return None
-    try:
-        return _columns(query)
-    except ValueError:
-        return None
-
-
-def _columns(query: peewee.ModelSelect) -> list[tuple[Any, str, Any]]:
-    """Return (model, field name, converter or None) per selected column."""
-    columns = []
-    for node in query._returning:
-        if isinstance(node, peewee.Field):
-            columns.append((node.model, node.name, _converter(node)))
-        elif isinstance(node, type) and issubclass(node, peewee.Model):
-            for field in node._meta.sorted_fields:
-                columns.append((node, field.name, _converter(field)))
-        else:
-            raise ValueError('compiled queries select whole models or fields only')
-    return columns
-
-
-class _Plan:
-    """One dialect's SQL for a query, and how its rows become instances."""
-
-    def __init__(
-        self, model: Any, sql: str, slots: list[Any], columns: list | None
-    ) -> None:
-        self.model, self.sql, self.slots, self.columns = model, sql, slots, columns
-        if columns is None:
-            return
-        # NOTE: what each row needs is worked out once here: which model
-        # each column belongs to, which columns need converting, and which
-        # foreign key holds each joined model.
-        self.owners: dict[Any, list[tuple[int, str]]] = {}
-        for index, (owner, name, _) in enumerate(columns):
-            self.owners.setdefault(owner, []).append((index, name))
-        self.converts = [
-            (index, name, convert)
-            for index, (_, name, convert) in enumerate(columns)
-            if convert is not None
-        ]
-        self.relations = {
-            field.rel_model: field.name
-            for field in model._meta.fields.values()
-            if isinstance(field, peewee.ForeignKeyField)
-        }
-
-    def _data(self, row: Any) -> dict[Any, dict[str, Any]]:
-        if self.columns is None:
-            raise ValueError('this query selects expressions, not model rows')
-        data = {
-            owner: {name: row[i] for i, name in at} for owner, at in self.owners.items()
-        }
-        for index, name, convert in self.converts:
-            value = row[index]
-            if value is not None:
-                data[self.columns[index][0]][name] = convert(value)
-        return data
-
-    def instance(self, row: Any) -> Any:
-        """Build the row's model instance; a joined model's columns become the
-        related instance (``token.user``), so reading it needs no query."""
-        data = self._data(row)
-        obj = _made(self.model, data.pop(self.model))
-        for other, values in data.items():
-            obj.__rel__[self.relations[other]] = _made(other, values)
-        return obj
-
-    def instances(self, row: Any) -> dict[Any, Any]:
-        """Build each model's instance of the row (None for a joined model
-        whose columns are all NULL: an outer join that found nothing)."""
-        return {
-            owner: None
-            if owner is not self.model and all(v is None for v in values.values())
-            else _made(owner, values)
-            for owner, values in self._data(row).items()
-        }
-
-
-def _made(model: Any, data: dict[str, Any]) -> Any:
-    # NOTE: straight into the instance's data, as peewee's own cursor wrapper
-    # does, without its per-row column bookkeeping.
-    obj = model(__no_default__=1)
-    obj.__data__ = data
-    return obj
-
-
-def _converter(field: peewee.Field) -> Any:
-    if isinstance(field, peewee.DateTimeField):
-        return _datetime
-    if isinstance(field, peewee.BooleanField):
-        return bool
-    return None
-
-
-def _datetime(value: Any) -> dt.datetime:
-    # NOTE: SQLite hands back the text peewee stored (ISO 8601 with a space);
-    # PostgreSQL already returns datetimes.
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-class _Slot:
-    __slots__ = ('name',)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
+    return [rows.record(row) for row in database.execute_sql(sql, params)]

@@ -6,9 +6,9 @@ object is ``database``, a proxy bound to the real database by :func:`bind`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import peewee
+
+from abiq.timestamps import utcnow
 
 __all__ = [
     'MODELS',
@@ -26,11 +26,6 @@ __all__ = [
 ]
 
 database = peewee.DatabaseProxy()
-
-
-def utcnow() -> dt.datetime:
-    """Return the current time in UTC, naive (as stored)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class BaseModel(peewee.Model):

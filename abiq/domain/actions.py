@@ -1,25 +1,31 @@
-"""Starting domain operations: state rules, locks, and the jobs they plan.
+"""Starting domain operations: the task of each, and the jobs it plans.
 
-A task takes its locks (the machine, or the appliance and all its machines)
-in the same transaction that creates it, with conditional updates: of two
-racing requests exactly one gets the lock, the other a 409 ``VM-2``.
+A task takes its locks (the machine, or the appliance and all its machines,
+:mod:`abiq.domain.locks`) in the same transaction that creates it; which
+states allow which action is the table of :mod:`abiq.domain.states`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
 from abiq.db.domain import VirtualAppliance
 from abiq.db.domain import VirtualMachine
-from abiq.errors import conflict
+from abiq.domain.locks import lock_vapp
+from abiq.domain.locks import lock_vm
+from abiq.domain.states import DELETE_JOBS
+from abiq.domain.states import VAPP_ACTIONS
+from abiq.domain.states import VM_ACTIONS
+from abiq.domain.states import allowed_vapp_actions
+from abiq.domain.states import allowed_vm_actions
+from abiq.exceptions import Locked
 from abiq.tasks.registry import JobSpec
 
 if TYPE_CHECKING:
-    from abiq.auth import Caller
     from abiq.db.models import Task
     from abiq.tasks.engine import Engine
+    from abiq.tasks.rules import Actor as Caller
 
 __all__ = [
     'VAPP_ACTIONS',
@@ -32,120 +38,6 @@ __all__ = [
     'start_vapp_action',
     'start_vm_action',
 ]
-
-
-@dataclass(frozen=True)
-class Action:
-    """An operation: its task type, the states that allow it, its jobs."""
-
-    task_type: str
-    allowed: frozenset[str]
-    jobs: tuple[str, ...]
-    during: str | None = None  # appliance state while it runs
-    after: dict[str, str] | None = None  # final task status -> appliance state
-
-
-VM_ACTIONS = {
-    'deploy': Action(
-        'DEPLOY', frozenset({'NOT_ALLOCATED'}), ('ALLOCATE', 'CONFIGURE', 'POWER_ON')
-    ),
-    'undeploy': Action(
-        'UNDEPLOY', frozenset({'ALLOCATED', 'ON', 'OFF'}), ('POWER_OFF', 'DEALLOCATE')
-    ),
-    'poweron': Action('POWER_ON', frozenset({'ALLOCATED', 'OFF'}), ('POWER_ON',)),
-    'poweroff': Action('POWER_OFF', frozenset({'ON'}), ('POWER_OFF',)),
-    'reset': Action('RESET', frozenset({'ON'}), ('RESET',)),
-}
-_SETTLED = {'failed': 'NEEDS_SYNC', 'cancelled': 'NEEDS_SYNC'}
-VAPP_ACTIONS = {
-    'deploy': Action(
-        'DEPLOY',
-        frozenset({'NOT_DEPLOYED', 'NEEDS_SYNC'}),
-        VM_ACTIONS['deploy'].jobs,
-        'DEPLOYING',
-        {'finished': 'DEPLOYED', **_SETTLED},
-    ),
-    'undeploy': Action(
-        'UNDEPLOY',
-        frozenset({'DEPLOYED', 'NEEDS_SYNC'}),
-        VM_ACTIONS['undeploy'].jobs,
-        'UNDEPLOYING',
-        {'finished': 'NOT_DEPLOYED', **_SETTLED},
-    ),
-}
-_DELETE_JOBS = ('POWER_OFF', 'DEALLOCATE', 'REMOVE')
-
-
-def allowed_vm_actions(vm: VirtualMachine) -> list[str]:
-    """Return the action rels allowed on a machine now (none while locked)."""
-    if vm.lock_task:
-        return []
-    return [rel for rel, action in VM_ACTIONS.items() if vm.state in action.allowed]
-
-
-def allowed_vapp_actions(vapp: VirtualAppliance) -> list[str]:
-    """Return the action rels allowed on an appliance now."""
-    if vapp.lock_task:
-        return []
-    return [rel for rel, action in VAPP_ACTIONS.items() if vapp.state in action.allowed]
-
-
-def _lock_vm(
-    task_id: str, vm_id: int, allowed: frozenset[str] | None
-) -> VirtualMachine:
-    taken = (
-        VirtualMachine.update(lock_task=task_id)
-        .where((VirtualMachine.id == vm_id) & VirtualMachine.lock_task.is_null())
-        .execute()
-    )
-    vm = VirtualMachine.get_by_id(vm_id)
-    if not taken:
-        raise conflict(
-            'VM-2',
-            f'Virtual machine {vm.name} is locked by another '
-            'operation; wait for its task to end',
-        )
-    if allowed is not None and vm.state not in allowed:
-        raise conflict(
-            'VM-3',
-            f'Virtual machine {vm.name} is {vm.state}; this action is not allowed now',
-        )
-    return vm
-
-
-def _lock_vapp(
-    task_id: str, vapp_id: int, action: Action | None
-) -> list[VirtualMachine]:
-    taken = (
-        VirtualAppliance.update(lock_task=task_id)
-        .where((VirtualAppliance.id == vapp_id) & VirtualAppliance.lock_task.is_null())
-        .execute()
-    )
-    vapp = VirtualAppliance.get_by_id(vapp_id)
-    if not taken:
-        raise conflict(
-            'VM-2',
-            f'Virtual appliance {vapp.name} is locked by another '
-            'operation; wait for its task to end',
-        )
-    if action is not None and vapp.state not in action.allowed:
-        raise conflict(
-            'VM-3',
-            f'Virtual appliance {vapp.name} is {vapp.state}; '
-            'this action is not allowed now',
-        )
-    machines = list(vapp.machines.order_by(VirtualMachine.id))
-    if action is not None and not machines:
-        raise conflict(
-            'VM-3', f'Virtual appliance {vapp.name} has no virtual machines to act on'
-        )
-    for vm in machines:
-        _lock_vm(task_id, vm.id, None)
-    if action is not None and action.during:
-        VirtualAppliance.update(state=action.during).where(
-            VirtualAppliance.id == vapp_id
-        ).execute()
-    return machines
 
 
 def _jobs(machines: list[VirtualMachine], job_types: tuple[str, ...]) -> list[JobSpec]:
@@ -191,7 +83,7 @@ def start_vm_action(
     action = VM_ACTIONS[rel]
 
     def plan(task_id: str) -> list[JobSpec]:
-        return _jobs([_lock_vm(task_id, vm.id, action.allowed)], action.jobs)
+        return _jobs([lock_vm(task_id, vm.id, action.allowed)], action.jobs)
 
     return _submit(
         engine,
@@ -211,7 +103,7 @@ def start_vapp_action(
     action = VAPP_ACTIONS[rel]
 
     def plan(task_id: str) -> list[JobSpec]:
-        return _jobs(_lock_vapp(task_id, vapp.id, action), action.jobs)
+        return _jobs(lock_vapp(task_id, vapp.id, action), action.jobs)
 
     params = {'vapp': vapp.id, 'vapp_states': action.after}
     return _submit(
@@ -231,7 +123,7 @@ def reconfigure_vm(
     """Change CPUs, memory or host name of a deployed machine."""
 
     def plan(task_id: str) -> list[JobSpec]:
-        locked = _lock_vm(task_id, vm.id, frozenset({'ALLOCATED', 'ON', 'OFF'}))
+        locked = lock_vm(task_id, vm.id, frozenset({'ALLOCATED', 'ON', 'OFF'}))
         return [JobSpec('RECONFIGURE', f'RECONFIGURE {locked.name}', {'vm': vm.id})]
 
     return _submit(
@@ -254,15 +146,11 @@ def delete_vm(engine: Engine, caller: Caller, vm: VirtualMachine) -> Task | None
             .execute()
         )
         if not deleted:
-            raise conflict(
-                'VM-2',
-                f'Virtual machine {vm.name} is locked by another '
-                'operation; wait for its task to end',
-            )
+            raise Locked.held(f'Virtual machine {vm.name}')
         return None
 
     def plan(task_id: str) -> list[JobSpec]:
-        return _jobs([_lock_vm(task_id, vm.id, None)], _DELETE_JOBS)
+        return _jobs([lock_vm(task_id, vm.id, None)], DELETE_JOBS)
 
     return _submit(
         engine,
@@ -280,11 +168,7 @@ def delete_vapp(engine: Engine, caller: Caller, vapp: VirtualAppliance) -> Task 
     machines = list(vapp.machines)
     if all(vm.state == 'NOT_ALLOCATED' for vm in machines):
         if vapp.lock_task or any(vm.lock_task for vm in machines):
-            raise conflict(
-                'VM-2',
-                f'Virtual appliance {vapp.name} is locked by '
-                'another operation; wait for its task to end',
-            )
+            raise Locked.held(f'Virtual appliance {vapp.name}')
         VirtualMachine.delete().where(
             VirtualMachine.virtualappliance == vapp.id
         ).execute()
@@ -292,7 +176,7 @@ def delete_vapp(engine: Engine, caller: Caller, vapp: VirtualAppliance) -> Task 
         return None
 
     def plan(task_id: str) -> list[JobSpec]:
-        jobs = _jobs(_lock_vapp(task_id, vapp.id, None), _DELETE_JOBS)
+        jobs = _jobs(lock_vapp(task_id, vapp.id, None), DELETE_JOBS)
         return jobs + [
             JobSpec('REMOVE_VAPP', f'REMOVE_VAPP {vapp.name}', {'vapp': vapp.id})
         ]

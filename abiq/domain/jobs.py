@@ -7,7 +7,6 @@ that died mid-job) never defines a machine twice.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from abiq.db.domain import VirtualAppliance
@@ -66,14 +65,7 @@ class DomainJobs:
         vm = VirtualMachine.get_or_none(VirtualMachine.id == context.params['vm'])
         if vm is None:
             return None  # removed by an earlier run of this job: nothing to do
-        fault = self.driver.fault(job_type, vm.name)
-        if fault:
-            raise JobError(
-                'VM-5', f'{job_type} failed for virtual machine {vm.name}: {fault}'
-            )
-        latency = getattr(self.driver, 'latency', 0)
-        if latency:
-            time.sleep(latency)
+        self._call(vm, job_type, self.driver.before_job, job_type, vm.name)
         return vm
 
     def _call(self, vm: VirtualMachine, job_type: str, operation, *args) -> None:

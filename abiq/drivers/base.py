@@ -74,6 +74,10 @@ class Driver(ABC):
     def set_resources(self, name: str, cpu: int, ram: int) -> None:
         """Set a machine's virtual CPUs and memory (MiB)."""
 
-    def fault(self, job_type: str, machine: str) -> str | None:
-        """Return an injected failure for a job on a machine (simulator only)."""
-        return None
+    def before_job(self, job_type: str, machine: str) -> None:  # noqa: B027
+        """Get ready for a job on a machine (nothing to do by default).
+
+        Raises:
+            DriverError: the job must fail (the simulator injects its faults
+                and its latency here).
+        """

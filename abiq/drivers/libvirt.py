@@ -32,6 +32,10 @@ from abiq.drivers.base import Driver
 from abiq.drivers.base import DriverError
 from abiq.drivers.base import MachineSpec
 from abiq.drivers.base import MachineState
+from abiq.drivers.libvirtxml import DISK_DIR
+from abiq.drivers.libvirtxml import domain_xml
+from abiq.drivers.libvirtxml import resources_of
+from abiq.drivers.libvirtxml import set_resources_in
 
 try:
     import libvirt
@@ -44,93 +48,11 @@ except ImportError as ex:  # pragma: no cover - depends on the machine
 
 __all__ = ['DISK_DIR', 'LibvirtDriver', 'domain_xml']
 
-#: where a machine's disk image is expected (``<name>.qcow2``)
-DISK_DIR = '/var/lib/libvirt/images'
-
-_NS = 'https://abiq.example/xmlns/machine'
-_KIB_PER = {'KiB': 1, 'k': 1, 'MiB': 1024, 'M': 1024, 'GiB': 1024**2, 'G': 1024**2}
-
 log = logging.getLogger('abiq.libvirt')
 
 # NOTE: libvirt prints every error to stderr by default; ours are raised as
 # DriverError (and a missing domain is not even an error here).
 libvirt.registerErrorHandler(lambda _context, _error: None, None)
-
-
-def domain_xml(spec: MachineSpec, domain_type: str) -> str:
-    """Return the domain XML of a machine.
-
-    Built with lxml, so no value is ever pasted into markup.
-
-    Raises:
-        DriverError: the name cannot name a domain and its disk file, or a
-            value is not XML-compatible text.
-    """
-    if '/' in spec.name or spec.name in ('', '.', '..'):
-        raise DriverError(f'{spec.name!r} cannot name a libvirt domain')
-    try:
-        domain = etree.Element('domain', type=domain_type)
-        etree.SubElement(domain, 'name').text = spec.name
-        _set_resources(domain, spec.cpu, spec.ram)
-        os_element = etree.SubElement(domain, 'os')
-        etree.SubElement(os_element, 'type').text = 'hvm'
-        etree.SubElement(os_element, 'boot', dev='hd')
-        devices = etree.SubElement(domain, 'devices')
-        devices.append(_disk(spec.name))
-        domain.append(_metadata(spec))
-    except ValueError as ex:  # NOTE: lxml refuses control characters
-        raise DriverError(f'Cannot describe {spec.name!r} to libvirt: {ex}') from ex
-    return etree.tostring(domain, encoding='unicode')
-
-
-def _disk(name: str) -> etree._Element:
-    # NOTE: libvirt sizes no disk in a domain (that is a storage volume), so
-    # the size goes to the metadata. startupPolicy='optional' lets qemu/kvm
-    # boot without the image (it drops the disk) until one is provisioned;
-    # the test hypervisor never opens it.
-    disk = etree.Element('disk', type='file', device='disk')
-    etree.SubElement(disk, 'driver', name='qemu', type='qcow2')
-    etree.SubElement(
-        disk, 'source', file=f'{DISK_DIR}/{name}.qcow2', startupPolicy='optional'
-    )
-    etree.SubElement(disk, 'target', dev='vda', bus='virtio')
-    return disk
-
-
-def _metadata(spec: MachineSpec) -> etree._Element:
-    metadata = etree.Element('metadata')
-    machine = etree.SubElement(metadata, f'{{{_NS}}}machine', nsmap={'abiq': _NS})
-    machine.set('os', spec.os)
-    machine.set('disk', str(spec.disk))
-    if spec.hostname:
-        machine.set('hostname', spec.hostname)
-    return metadata
-
-
-def _set_resources(domain: etree._Element, cpu: int, ram: int) -> None:
-    """Set vCPUs and memory (MiB) in a domain element, adding what is missing."""
-    for tag in ('memory', 'currentMemory'):
-        element = domain.find(tag)
-        if element is None:
-            element = etree.SubElement(domain, tag)
-        element.text = str(ram)
-        element.set('unit', 'MiB')
-    vcpu = domain.find('vcpu')
-    if vcpu is None:
-        vcpu = etree.SubElement(domain, 'vcpu')
-    vcpu.text = str(cpu)
-    vcpu.attrib.pop('current', None)  # NOTE: all vCPUs online, as configured
-
-
-def _resources(domain: etree._Element) -> tuple[int, int]:
-    """Return a domain element's vCPUs and memory (MiB)."""
-    vcpu = domain.find('vcpu')
-    memory = domain.find('currentMemory')
-    if memory is None:
-        memory = domain.find('memory')
-    # NOTE: libvirt formats memory in KiB whatever unit it was defined in.
-    kib = int(memory.text) * _KIB_PER[memory.get('unit', 'KiB')]
-    return int(vcpu.get('current', vcpu.text)), kib // 1024
 
 
 class LibvirtDriver(Driver):
@@ -186,7 +108,7 @@ class LibvirtDriver(Driver):
         with _failing(f'read {name}'):
             # NOTE: the persistent definition, not the live figures: a change
             # beyond a running domain's maximum applies at its next boot.
-            cpu, ram = _resources(_inactive_xml(domain))
+            cpu, ram = resources_of(_inactive_xml(domain))
             return MachineState(name, cpu, ram, bool(domain.isActive()))
 
     def define(self, spec: MachineSpec) -> None:
@@ -249,8 +171,8 @@ class LibvirtDriver(Driver):
         domain = self._require(name)
         with _failing(f'reconfigure {name}'):
             config = _inactive_xml(domain)
-            if _resources(config) != (cpu, ram):
-                _set_resources(config, cpu, ram)
+            if resources_of(config) != (cpu, ram):
+                set_resources_in(config, cpu, ram)
                 xml = etree.tostring(config, encoding='unicode')
                 self._connection().defineXML(xml)
             if domain.isActive():

@@ -1,7 +1,8 @@
 """The simulated hypervisor (a SIMULATOR: no machine is ever created).
 
-Its machines are rows in the database, so every API and worker process of a
-deployment sees the same ones. ``ABIQ_SIM_LATENCY`` makes each job take that
+Its machines are rows in the database (the table :mod:`abiq.wiring` gives
+it: :class:`abiq.db.domain.SimMachine`), so every API and worker process of
+a deployment sees the same ones. ``ABIQ_SIM_LATENCY`` makes each job take that
 long; ``ABIQ_SIM_FAULTS`` makes chosen jobs fail, deterministically, for
 machines whose name matches a glob: ``POWER_ON:fail-*;CONFIGURE:bad-*``.
 """
@@ -9,10 +10,10 @@ machines whose name matches a glob: ``POWER_ON:fail-*;CONFIGURE:bad-*``.
 from __future__ import annotations
 
 import fnmatch
+import time
 
 import peewee
 
-from abiq.db.domain import SimMachine
 from abiq.drivers.base import Driver
 from abiq.drivers.base import DriverError
 from abiq.drivers.base import MachineSpec
@@ -43,13 +44,21 @@ class SimDriver(Driver):
     """A hypervisor simulator whose state lives in the database.
 
     Args:
+        machines: the table of simulated machines (name, cpu, ram, disk,
+            running).
         latency: seconds each job takes.
         faults: (job type, machine-name glob) pairs that fail.
     """
 
     label = 'sim (SIMULATOR: no real machines are created)'
 
-    def __init__(self, latency: float = 0.5, faults: tuple[tuple[str, str], ...] = ()):
+    def __init__(
+        self,
+        machines: type[peewee.Model],
+        latency: float = 0.5,
+        faults: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.machines = machines
         self.latency = latency
         self.faults = faults
 
@@ -60,9 +69,18 @@ class SimDriver(Driver):
                 return f'Simulated fault: {job_type} fails for {machine} ({glob})'
         return None
 
+    def before_job(self, job_type: str, machine: str) -> None:
+        """Fail the job when a fault is injected for it, else take the
+        simulated latency."""
+        fault = self.fault(job_type, machine)
+        if fault:
+            raise DriverError(fault)
+        if self.latency:
+            time.sleep(self.latency)
+
     def state(self, name: str) -> MachineState | None:
         """Return a simulated machine's state."""
-        row = SimMachine.get_or_none(SimMachine.name == name)
+        row = self.machines.get_or_none(self.machines.name == name)
         if row is None:
             return None
         return MachineState(row.name, row.cpu, row.ram, row.running)
@@ -70,7 +88,7 @@ class SimDriver(Driver):
     def define(self, spec: MachineSpec) -> None:
         """Define a machine unless it exists."""
         try:
-            SimMachine.insert(
+            self.machines.insert(
                 name=spec.name, cpu=spec.cpu, ram=spec.ram, disk=spec.disk
             ).on_conflict_ignore().execute()
         except peewee.IntegrityError:  # NOTE: defined by a racing job: fine
@@ -78,7 +96,7 @@ class SimDriver(Driver):
 
     def undefine(self, name: str) -> None:
         """Remove a machine if it exists."""
-        SimMachine.delete().where(SimMachine.name == name).execute()
+        self.machines.delete().where(self.machines.name == name).execute()
 
     def start(self, name: str) -> None:
         """Power a machine on."""
@@ -97,12 +115,16 @@ class SimDriver(Driver):
     def set_resources(self, name: str, cpu: int, ram: int) -> None:
         """Set a machine's CPUs and memory."""
         self._require(name)
-        SimMachine.update(cpu=cpu, ram=ram).where(SimMachine.name == name).execute()
+        self.machines.update(cpu=cpu, ram=ram).where(
+            self.machines.name == name
+        ).execute()
 
     def _set_running(self, name: str, running: bool) -> None:
         self._require(name)
-        SimMachine.update(running=running).where(SimMachine.name == name).execute()
+        self.machines.update(running=running).where(
+            self.machines.name == name
+        ).execute()
 
     def _require(self, name: str) -> None:
-        if not SimMachine.select().where(SimMachine.name == name).exists():
+        if not self.machines.select().where(self.machines.name == name).exists():
             raise DriverError(f'Machine {name} is not defined')

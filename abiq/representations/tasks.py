@@ -7,11 +7,12 @@ from typing import Any
 
 import orjson
 
-from abiq.statuses import ACTIVE
-from abiq.statuses import TERMINAL
 from abiq.statuses import v1_status
 from abiq.targets import KINDS
 from abiq.targets import href_of
+from abiq.tasks.rules import can_cancel as is_cancellable
+from abiq.tasks.rules import can_edit
+from abiq.tasks.rules import can_retry as is_retryable
 from abiq.timestamps import rfc3339
 
 if TYPE_CHECKING:
@@ -23,26 +24,6 @@ if TYPE_CHECKING:
 __all__ = ['can_edit', 'is_cancellable', 'is_retryable', 'render_task', 'result_href']
 
 FILTER_RELS = ('pending', 'running', 'finished', 'failed', 'cancelled')
-
-
-def is_cancellable(task: Task) -> bool:
-    """Tell whether a task can still be cancelled."""
-    return task.status in ACTIVE and not task.cancel_requested
-
-
-def is_retryable(task: Task) -> bool:
-    """Tell whether a task can be retried (server-run, failed or cancelled)."""
-    return not task.external and task.status in ('failed', 'cancelled')
-
-
-def can_edit(task: Task, caller: Caller) -> bool:
-    """Tell whether the caller may update an external task now."""
-    return (
-        task.external
-        and task.status not in TERMINAL
-        and caller.can_write
-        and (caller.is_admin or task.user_id == caller.user.id)
-    )
 
 
 def task_errors(task: Task) -> list[dict[str, Any]]:

@@ -9,9 +9,9 @@ import falcon
 from abiq.db.models import Task
 from abiq.db.models import utcnow
 from abiq.errors import bad_request
-from abiq.errors import forbidden
 from abiq.errors import not_found
 from abiq.errors import quoted
+from abiq.paging import CollectionSpec
 from abiq.preconditions import matches
 from abiq.preconditions import not_modified
 from abiq.representations.tasks import FILTER_RELS
@@ -30,16 +30,31 @@ from abiq.targets import KINDS
 from abiq.targets import one_href
 from abiq.targets import resolve
 from abiq.tasks import records
+from abiq.tasks import rules
 from abiq.tasks.counting import count_tasks
 
-__all__ = ['Collection', 'EntityTasks', 'Item']
+__all__ = ['TASKS', 'Collection', 'EntityTasks', 'Item']
+
+# NOTE: the wire names a client sorts and searches tasks by.
+TASKS = CollectionSpec(
+    sort_fields={
+        'createdAt': Task.created_at,
+        'updatedAt': Task.updated_at,
+        'status': Task.status,
+        'type': Task.type,
+        'id': Task.id,
+    },
+    default_sort='createdAt',
+    text_fields=(Task.type, Task.description),
+    tie_breaker=Task.id,
+)
 
 
 class _TaskList(Resource):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
 
     answers = {'GET': 'tasks'}
-    paging = records.TASKS
+    paging = TASKS
     # NOTE: a status may also be an alias (docs/tasks.rst); the canonical
     # names are what a client is shown.
     filters = {
@@ -192,7 +207,8 @@ class Item(Resource):
         unchanged = self._not_modified(req, resp)
         wait = wait_seconds(self, req, resp)
         if wait and (unchanged or (active and not req.if_none_match)):
-            self.services.waiter.wait(wait, lambda: _revision(task_id) != revision)
+            store = self.services.engine.store
+            self.services.waiter.wait(wait, lambda: store.revision(task_id) != revision)
             answer_task(
                 self, req, resp, *records.get_visible_with_jobs(caller, task_id)
             )
@@ -208,10 +224,7 @@ class Item(Resource):
         """Update an external task's status, progress, log, description, jobs."""
         caller = self.require_writer(req)
         task = records.get_visible(caller, task_id)
-        if task.external and not (caller.is_admin or task.user_id == caller.user.id):
-            raise forbidden(
-                'Only the creator of an external task or an admin may update it'
-            )
+        rules.check_owner(task, caller)
         self.check(req, task_id=task_id)
         doc = self.read(req)
         task = records.update_external(task, doc, self.config.task_retention)
@@ -230,7 +243,3 @@ class Item(Resource):
                 'PATCH on a task retries it; send it with an empty body',
             )
         retry_task(self, req, resp, task_id)
-
-
-def _revision(task_id: str) -> int | None:
-    return Task.select(Task.revision).where(Task.id == task_id).scalar()

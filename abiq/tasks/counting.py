@@ -27,6 +27,7 @@ import peewee
 from abiq.db.compiled import Compiled
 from abiq.db.counters import TaskTally
 from abiq.db.models import Task
+from abiq.db.taskstatements import unexpired
 from abiq.statuses import STATUSES
 
 __all__ = ['count_tasks', 'unexpired']
@@ -47,14 +48,10 @@ def count_tasks(
     if statement is None:
         scoped, wanted = shape
         if scoped:
-            statement = Compiled(
-                lambda now: _total(None, wanted, now), now=_SAMPLE_TIME
-            )
+            statement = Compiled(lambda now: _total(None, wanted, now))
         else:
             statement = Compiled(
-                lambda now, enterprise: _total(enterprise, wanted, now),
-                now=_SAMPLE_TIME,
-                enterprise=_SAMPLE_ENTERPRISE,
+                lambda now, enterprise: _total(enterprise, wanted, now)
             )
         _STATEMENTS[shape] = statement
     values = (
@@ -65,16 +62,9 @@ def count_tasks(
     return statement.scalar(**values) or 0
 
 
-def unexpired(now: dt.datetime) -> peewee.Expression:
-    """Return the condition of a task that has not expired at ``now``."""
-    return Task.expires_at.is_null() | (Task.expires_at > now)
-
-
 # NOTE: one statement per shape (scope and status set), built once; at most
 # 2 x 31 of them.
 _STATEMENTS: dict[tuple[bool, frozenset[str]], Compiled] = {}
-_SAMPLE_TIME = dt.datetime(1970, 1, 2, 3, 4, 5, 6)
-_SAMPLE_ENTERPRISE = -987654321
 
 
 def _total(enterprise_id: Any, wanted: frozenset[str], now: Any) -> peewee.Select:

@@ -1,7 +1,10 @@
 """Worker threads: claim tasks, run them, renew leases, purge expired tasks.
 
 ``abiq serve --workers N`` runs a :class:`WorkerPool` inside the API process;
-``abiq worker --concurrency N`` runs one on its own.
+``abiq worker --concurrency N`` runs one on its own. It sits at the top of
+the house, beside :mod:`abiq.wiring`: it holds each thread's database
+connection and the heartbeats of ``/health``, which the engine knows nothing
+of.
 """
 
 from __future__ import annotations

@@ -1,0 +1,230 @@
+"""Running a claimed task: its jobs in order, one transaction between two.
+
+The :class:`abiq.tasks.engine.Engine` claims; a :class:`Runner` runs what
+was claimed, through the engine's store. Every write is conditional on the
+worker still holding the task's lease, so a worker that lost it (it was too
+slow, another worker took the task over) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from abiq.tasks.registry import Cancelled
+from abiq.tasks.registry import JobContext
+from abiq.tasks.registry import JobError
+from abiq.tasks.registry import TaskType
+from abiq.tasks.store import Ending
+from abiq.tasks.store import TaskStore
+from abiq.timestamps import utcnow
+
+__all__ = ['Outcome', 'Runner', 'error', 'unfinished']
+
+log = logging.getLogger('abiq.engine')
+
+
+class Outcome(enum.Enum):
+    """What happened at a job boundary."""
+
+    GO = 'go'  # the next job started
+    LOST = 'lost'  # another worker holds the task now
+    CANCELLED = 'cancelled'  # someone asked the task to stop
+    STOPPED = 'stopped'  # the worker is stopping: the task was given back
+    ENDED = 'ended'  # the last job finished, and the task with it
+
+
+@dataclass
+class Claimed:
+    """A claimed task being run: what every job boundary needs."""
+
+    task: Any
+    task_type: TaskType
+    params: dict[str, Any]
+    worker_id: str
+    jobs: list[Any]
+    should_stop: Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long leases and ended tasks last, and how often a task may be
+    claimed before it fails."""
+
+    retention: int
+    lease_seconds: float
+    max_attempts: int
+
+
+class Runner:
+    """Runs claimed tasks through a store.
+
+    Args:
+        store: where tasks are kept.
+        types: task type name -> type (shared with the engine).
+        timing: leases, retention and attempts.
+        announce: tells every waiter that a task changed.
+    """
+
+    def __init__(
+        self,
+        store: TaskStore,
+        types: dict[str, TaskType],
+        timing: Timing,
+        announce: Callable[[], None],
+    ) -> None:
+        self.store, self.types, self.timing = store, types, timing
+        self.announce = announce
+
+    def run(self, task: Any, worker_id: str, should_stop: Callable[[], bool]) -> None:
+        """Run the claimed task's remaining jobs in order, then end it."""
+        if task.claims > self.timing.max_attempts:
+            lost = task.claims - 1
+            message = (
+                f'The task was interrupted {lost} times (its worker stopped); giving up'
+            )
+            return self._give_up(task, worker_id, error('TASK-4', message))
+        task_type = self.types.get(task.type)
+        if task_type is None:
+            message = f'No worker here knows how to run {task.type} tasks'
+            return self._give_up(task, worker_id, error('TASK-5', message))
+        params = orjson.loads(task.params or '{}')
+        jobs = self.store.jobs_of([task])[task.id]
+        run = Claimed(task, task_type, params, worker_id, jobs, should_stop)
+        todo = unfinished(jobs)
+        if not todo:
+            self._boundary(run, None, None)
+            return None
+        for number, job in enumerate(todo):
+            failure = self._run_job(run, job)
+            if failure is not None:
+                return self._failed(run, job, failure)
+            job.status = 'finished'
+            following = todo[number + 1] if number + 1 < len(todo) else None
+            if self._boundary(run, job, following) is not Outcome.GO:
+                return None
+        return None
+
+    def _give_up(self, task: Any, worker_id: str, failure: dict) -> None:
+        with self.store.transaction():
+            self.end(task, worker_id, 'failed', [failure])
+        self.announce()
+
+    def _failed(self, run: Claimed, job: Any, failure: dict) -> None:
+        """End the task after a job failed (or saw the cancel flag)."""
+        with self.store.transaction():
+            if failure is CANCELLED:
+                self.end(run.task, run.worker_id, 'cancelled')
+            elif self._hold(run):
+                self.store.end_job(job.id, 'failed', utcnow())
+                self.end(run.task, run.worker_id, 'failed', [failure])
+        self.announce()
+
+    def _run_job(self, run: Claimed, job: Any) -> dict | None:
+        """Run one job; return the task's error when it failed."""
+        handler = run.task_type.handlers.get(job.type)
+        task_id = run.task.id
+        context = JobContext(
+            task_id=task_id,
+            attempt=run.task.attempt,
+            task_params=run.params,
+            params=orjson.loads(job.params or '{}'),
+            position=job.position,
+            cancelled=lambda: self.store.cancel_requested(task_id),
+            log=lambda line: self.store.append_log(task_id, line),
+        )
+        try:
+            if handler is None:
+                raise JobError('TASK-5', f'No handler for job {job.type}')
+            handler(context)
+        except Cancelled:
+            return CANCELLED
+        except JobError as ex:
+            return error(ex.code, ex.message, ex.causes)
+        except Exception as ex:  # a bug in a job must not kill the worker
+            log.exception('job %s of task %s failed unexpectedly', job.type, task_id)
+            message = f'Job {job.type} failed unexpectedly'
+            return error('TASK-6', message, [type(ex).__name__])
+        return None
+
+    def _boundary(self, run: Claimed, done: Any, following: Any) -> Outcome:
+        """Between jobs: finish ``done``, then cancel, hand back, start
+        ``following`` or end the task, all in one transaction."""
+        with self.store.transaction():
+            outcome = self._between(run, done, following)
+        self.announce()
+        return outcome
+
+    def _between(self, run: Claimed, done: Any, following: Any) -> Outcome:
+        now = utcnow()
+        if not self._hold(run):
+            return Outcome.LOST
+        if done is not None:
+            self.store.end_job(done.id, 'finished', now)
+        if following is None:
+            result_of = run.task_type.result
+            result = result_of(run.params) if result_of else None
+            self.end(run.task, run.worker_id, 'finished', result=result)
+            return Outcome.ENDED
+        if self.store.cancel_requested(run.task.id):
+            self.end(run.task, run.worker_id, 'cancelled')
+            return Outcome.CANCELLED
+        if run.should_stop():
+            self.store.release(run.task.id, run.worker_id, now)
+            return Outcome.STOPPED
+        self.store.start_job(following.id, now)
+        return Outcome.GO
+
+    def _hold(self, run: Claimed) -> bool:
+        """Renew the lease and record progress; False when the lease is lost."""
+        now = utcnow()
+        jobs = run.jobs
+        done = sum(1 for job in jobs if job.status in ('finished', 'skipped'))
+        return self.store.hold(
+            run.task.id,
+            run.worker_id,
+            now,
+            now + dt.timedelta(seconds=self.timing.lease_seconds),
+            int(100 * done / len(jobs)) if jobs else 0,
+        )
+
+    def end(self, task, worker_id, status, errors=None, result=None) -> None:  # noqa: ANN001
+        """End a task the worker holds (inside the caller's transaction)."""
+        now = utcnow()
+        ending = Ending(
+            status=status,
+            now=now,
+            expires=now + dt.timedelta(seconds=self.timing.retention),
+            errors=orjson.dumps(errors).decode() if errors is not None else None,
+            progress=100 if status == 'finished' else None,
+            result=result,
+        )
+        if self.store.end_task(task.id, worker_id, ending):
+            self.ended(task, status)
+
+    def ended(self, task: Any, status: str) -> None:
+        """Run the task type's end hook (inside the ending transaction)."""
+        task_type = self.types.get(task.type)
+        if task_type is not None and task_type.on_end is not None:
+            task_type.on_end(task.id, orjson.loads(task.params or '{}'), status)
+
+
+def error(code: str, message: str, causes: list[str] | None = None) -> dict:
+    """Return one entry of a task's errors."""
+    return {'code': code, 'message': message, 'causes': causes or []}
+
+
+def unfinished(jobs: list[Any]) -> list[Any]:
+    """Return the jobs still to run (neither finished nor skipped)."""
+    return [job for job in jobs if job.status not in ('finished', 'skipped')]
+
+
+# NOTE: what _run_job answers for a job that saw the cancel flag: the task
+# ends cancelled, not failed.
+CANCELLED: dict = {}
