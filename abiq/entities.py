@@ -45,6 +45,7 @@ __all__ = [
     'one_href',
     'register',
     'resolve',
+    'unregister',
 ]
 
 #: the message of every 404 (the same as :func:`abiq.errors.not_found`)
@@ -168,6 +169,14 @@ def register(entity: Entity) -> Entity:
         KINDS[entity.kind] = entity
         _BY_SEGMENT[entity.segment] = entity
     return entity
+
+
+def unregister(kind: str) -> None:
+    """Take a kind out of the registry again (tests that add one)."""
+    entity = ENTITIES.pop(kind)
+    del SEGMENTS[kind]
+    KINDS.pop(kind, None)
+    _BY_SEGMENT.pop(entity.segment, None)
 
 
 #: kind -> URL segment, read by :meth:`abiq.links.Urls.of` (a dict get)

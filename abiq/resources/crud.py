@@ -37,6 +37,7 @@ class _Configured(Resource):
         # NOTE: the OpenAPI document tags an operation with its kind, not
         # with this module's name.
         self.tag = entity.segment
+        self.tag_text = f'The {entity.segment} (generic resources of the registry)'
 
     def writer(self, req: falcon.Request) -> Caller:
         """Return the caller, or answer 403 unless its role may write."""
