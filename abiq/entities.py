@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -146,18 +147,9 @@ def _own_token(caller: Caller, token: Token) -> bool:
     return caller.is_admin or caller.user.id == token.user_id
 
 
-def _name(row: Any) -> str:
-    return row.name
-
-
-def _own_id(row: Any) -> int:
-    return row.id
-
-
-def _enterprise_id(row: Any) -> int:
-    return row.enterprise_id
-
-
+_name = attrgetter('name')
+_own_id = attrgetter('id')
+_enterprise_id = attrgetter('enterprise_id')
 ENTITIES: dict[str, Entity] = {}
 
 

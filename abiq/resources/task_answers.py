@@ -100,6 +100,14 @@ class TaskAnswers(Resource):
         resp.location = href
         resp.content_location = href
 
+    def answer_deleted(self, req, resp, task: Task | None) -> None:
+        """Answer a DELETE: 204 when it was done at once, else as the task
+        it started (:meth:`answer_started`)."""
+        if task is None:
+            self.no_content(resp)
+            return
+        self.answer_started(req, resp, task)
+
 
 class TaskResource(TaskAnswers):
     """A task or one of its actions: preconditions are checked against the
@@ -132,10 +140,10 @@ def _status(task_id: str) -> str | None:
 class ActionResource(TaskAnswers):
     """An action link's target: POST starts the action and answers its task.
 
-    Subclasses say how to find the entity (404 across tenants comes before the
-    403 of a role that may not write), which resource reads it (its
-    preconditions are checked against that resource's GET) and how to start
-    the action on it.
+    Subclasses say the kind of the entity (found by its id; 404 across
+    tenants comes before the 403 of a role that may not write), which
+    resource reads it (its preconditions are checked against that
+    resource's GET) and how to start the action on it.
 
     Args:
         services: the shared services.
@@ -147,6 +155,7 @@ class ActionResource(TaskAnswers):
     statuses = {'POST': (200, 202, 303)}
     request_headers = {'POST': ('Prefer',)}
     conditional = frozenset({'POST'})
+    kind: str
     item: type[Resource]
 
     def __init__(self, services, rel: str) -> None:
@@ -155,7 +164,8 @@ class ActionResource(TaskAnswers):
 
     def entity(self, req: falcon.Request, **ids: int) -> Any:
         """Return the entity the action is on (raising 404 when not visible)."""
-        raise NotImplementedError
+        (entity_id,) = ids.values()
+        return self.lookup(req, self.kind, entity_id)
 
     def start(self, caller: Caller, entity: Any) -> Task:
         """Start the action; return its task."""

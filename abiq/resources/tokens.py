@@ -82,13 +82,12 @@ class Collection(Resource):
             secret_hash=hash_secret(secret),
             expires_at=expires_at,
         )
-        self.send(req, resp, self.render(req, 'token', token))
+        self.created(req, resp, 'token', token)
         public = resp.data
         version = self.accepted(req).version
-        doc = render_token(token, self.urls(req), caller, version, secret)
-        self.send(req, resp, doc)
-        resp.status = falcon.HTTP_201
-        resp.location = self.urls(req).of('token', token.id)
+        self.send(
+            req, resp, render_token(token, self.urls(req), caller, version, secret)
+        )
         # APPSEC: the secret is shown once; an idempotency record keeps, and a
         # replay answers, the token without it (only its hash is stored).
         idempotency.keep(req, public)

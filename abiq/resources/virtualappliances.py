@@ -122,20 +122,15 @@ class Item(TaskAnswers):
         caller = self.require_writer(req)
         self.check(req, vapp_id=vapp_id)
         task = actions.delete_vapp(self.services.engine, caller, vapp)
-        if task is None:
-            self.no_content(resp)
-            return
-        self.answer_started(req, resp, task)
+        self.answer_deleted(req, resp, task)
 
 
 class Action(ActionResource):
     """``deploy`` or ``undeploy`` of a whole appliance: one task covering
     every machine."""
 
+    kind = 'virtualappliance'
     item = Item
-
-    def entity(self, req: falcon.Request, vapp_id: int) -> VirtualAppliance:
-        return self.lookup(req, 'virtualappliance', vapp_id)
 
     def start(self, caller: Caller, vapp: VirtualAppliance) -> Task:
         return actions.start_vapp_action(self.services.engine, caller, vapp, self.rel)

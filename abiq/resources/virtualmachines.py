@@ -165,19 +165,14 @@ class Item(TaskAnswers):
         caller = self.require_writer(req)
         self.check(req, vm_id=vm_id)
         task = actions.delete_vm(self.services.engine, caller, vm)
-        if task is None:
-            self.no_content(resp)
-            return
-        self.answer_started(req, resp, task)
+        self.answer_deleted(req, resp, task)
 
 
 class Action(ActionResource):
     """A machine action: deploy, undeploy, poweron, poweroff or reset."""
 
+    kind = 'virtualmachine'
     item = Item
-
-    def entity(self, req: falcon.Request, vm_id: int) -> VirtualMachine:
-        return self.lookup(req, 'virtualmachine', vm_id)
 
     def start(self, caller: Caller, vm: VirtualMachine) -> Task:
         return actions.start_vm_action(self.services.engine, caller, vm, self.rel)
