@@ -96,11 +96,11 @@ class Collection(_TaskList):
             extra.append(urls.link('create', urls.of('task'), 'task'))
         scope = (None if caller.is_admin else caller.enterprise_id, now)
         select = records.visible_tasks(caller, now)
-        self.list_tasks(req, resp, select, self._href_for(urls), extra, scope)
 
-    @staticmethod
-    def _href_for(urls):
-        return lambda query: urls.of('task', query=query)
+        def href_for(query: list[tuple[str, Any]]) -> str:
+            return urls.of('task', query=query)
+
+        self.list_tasks(req, resp, select, href_for, extra, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""
