@@ -14,6 +14,7 @@ from typing import Any
 import falcon
 import peewee
 
+from abiq.entities import ENTITIES
 from abiq.errors import conflict
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
@@ -78,44 +79,47 @@ class Collection(_Configured):
         self.paging = entity.paging
 
     def _select(self, req: falcon.Request, ids: dict[str, Any]) -> tuple[Any, Any]:
-        """Return the parent's id (404 unless visible) and the rows below it."""
+        """Return the parent (404 unless visible) and the rows below it."""
         model = self.entity.model
         if self.parent is None:
             return None, model.select()
         (parent_id,) = ids.values()
-        self.lookup(req, self.parent, parent_id)
-        return parent_id, model.select().where(getattr(model, self.parent) == parent_id)
+        parent = self.lookup(req, self.parent, parent_id)
+        return parent, model.select().where(getattr(model, self.parent) == parent.id)
 
-    def _href(self, req: falcon.Request, parent_id: Any, query: Any = None) -> str:
+    def _href(self, req: falcon.Request, parent: Any, query: Any = None) -> str:
         urls = self.urls(req)
         if self.parent is None:
             return urls.of(self.entity.kind, query=query)
-        return urls.of(self.parent, parent_id, self.entity.segment, query=query)
+        return urls.of(self.parent, parent.id, self.entity.segment, query=query)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, **ids: Any) -> None:
         """List the collection, paged."""
-        parent_id, select = self._select(req, ids)
+        parent, select = self._select(req, ids)
         urls, entity = self.urls(req), self.entity
         extra = []
-        if self.parent is not None:
-            parent_href = urls.of(self.parent, parent_id)
-            extra.append(urls.link(self.parent, parent_href, self.parent))
+        if parent is not None:
+            href, title = (
+                urls.of(self.parent, parent.id),
+                ENTITIES[self.parent].title_of,
+            )
+            extra.append(urls.link(self.parent, href, self.parent, title(parent)))
         if self.may_write(self.caller(req)):
-            extra.append(urls.link('create', self._href(req, parent_id), entity.kind))
+            extra.append(urls.link('create', self._href(req, parent), entity.kind))
 
         def href_for(query: list[tuple[str, Any]]) -> str:
-            return self._href(req, parent_id, query)
+            return self._href(req, parent, query)
 
         self.list_page(req, resp, entity.kind, select, href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, **ids: Any) -> None:
         """Create one: 201 and its location."""
-        parent_id, _ = self._select(req, ids)
+        parent, _ = self._select(req, ids)
         self.writer(req)
         doc = self.read(req)
         fields = {field: doc[field] for field in self.crud.fields if field in doc}
-        if self.parent is not None:
-            fields[self.parent] = parent_id
+        if parent is not None:
+            fields[self.parent] = parent.id
         row = self.entity.model(**fields)
         self.save(row, doc.get('name'))
         self.created(req, resp, self.entity.kind, row)

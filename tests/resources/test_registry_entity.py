@@ -128,6 +128,8 @@ def test_a_registered_kind_gets_its_collection_and_items(network_api, world):
     page = network_api.get(networks, status=200)
     assert [item['name'] for item in page.doc['collection']] == ['lan']
     assert page.link('create').endswith(networks)
+    (enterprise,) = [lk for lk in page.doc['links'] if lk['rel'] == 'enterprise']
+    assert enterprise['title'] == 'acme'
     changed = network_api.put(
         href, {'description': 'the lab'}, content_type=NETWORK, status=200
     )
