@@ -140,12 +140,8 @@ class _Builder:
             item['parameters'] = fields
         # NOTE: a resource names its tag (the generic ones, their kind's
         # segment), else it is its module's name and first docstring line.
-        tag = getattr(resource, 'tag', None)
-        if tag is None:
-            tag = type(resource).__module__.rsplit('.', 1)[-1]
-        self.tags[tag] = getattr(resource, 'tag_text', None) or _first_line(
-            inspect.getmodule(resource)
-        )
+        tag = resource.tag or type(resource).__module__.rsplit('.', 1)[-1]
+        self.tags[tag] = resource.tag_text or _first_line(inspect.getmodule(resource))
         for method, responder in map_http_methods(resource).items():
             item[method.lower()] = self._operation(
                 path, method, responder, resource, bool(fields), tag

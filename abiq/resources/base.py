@@ -80,6 +80,9 @@ class Resource:
             ``If-Unmodified-Since`` (:meth:`check`).
         other_answers: HTTP method -> (content type, JSON Schema) of an
             answer that is not one of our media types (health, schemas).
+        tag: the OpenAPI tag of its operations (None: its module's name).
+        tag_text: the description of that tag (None: its module's first
+            docstring line).
     """
 
     answers: dict[str, str] = {}
@@ -93,6 +96,8 @@ class Resource:
     request_headers: dict[str, tuple[str, ...]] = {}
     conditional: frozenset[str] = frozenset({'PUT', 'PATCH', 'DELETE'})
     other_answers: dict[str, tuple[str, dict[str, Any]]] = {}
+    tag: str | None = None
+    tag_text: str | None = None
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -33,7 +33,12 @@ class TaskAnswers(Resource):
     """A resource that answers with tasks (API.md §8 Polling)."""
 
     def send_task(
-        self, req, resp, task: Task, status: int = 200, jobs: Any = None
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        task: Task,
+        status: int = 200,
+        jobs: Any = None,
     ) -> None:
         """Send a task with the headers its state calls for.
 
@@ -62,7 +67,9 @@ class TaskAnswers(Resource):
         if task.status in TERMINAL and task.expires_at:
             resp.set_header('Expires', http_date(task.expires_at))
 
-    def answer_task(self, req, resp, task: Task, jobs: Any = None) -> None:
+    def answer_task(
+        self, req: falcon.Request, resp: falcon.Response, task: Task, jobs: Any = None
+    ) -> None:
         """Answer as a GET of the task does: 303 to the result once finished."""
         self.send_task(req, resp, task, jobs=jobs)
         result = result_href(task, self.urls(req))
@@ -71,14 +78,16 @@ class TaskAnswers(Resource):
             resp.location = result
             resp.content_location = self.urls(req).of('task', task.id)
 
-    def wait_seconds(self, req, resp) -> int | None:
+    def wait_seconds(self, req: falcon.Request, resp: falcon.Response) -> int | None:
         """Return the wait a ``Prefer`` header asks for (capped) and say so."""
         wait = requested_wait(req.get_header('Prefer'), self.config.max_wait)
         if wait is not None:
             resp.set_header('Preference-Applied', f'wait={wait}')
         return wait
 
-    def answer_started(self, req, resp, task: Task) -> None:
+    def answer_started(
+        self, req: falcon.Request, resp: falcon.Response, task: Task
+    ) -> None:
         """Answer a request that started work: 202, or as the task ended when
         it ended within the ``Prefer: wait`` the client asked for."""
         wait = self.wait_seconds(req, resp)
@@ -100,7 +109,9 @@ class TaskAnswers(Resource):
         resp.location = href
         resp.content_location = href
 
-    def answer_deleted(self, req, resp, task: Task | None) -> None:
+    def answer_deleted(
+        self, req: falcon.Request, resp: falcon.Response, task: Task | None
+    ) -> None:
         """Answer a DELETE: 204 when it was done at once, else as the task
         it started (:meth:`answer_started`)."""
         if task is None:
@@ -113,11 +124,11 @@ class TaskResource(TaskAnswers):
     """A task or one of its actions: preconditions are checked against the
     task as a GET answers it now."""
 
-    def current(self, req, resp, task_id: str) -> None:  # type: ignore[override]
+    def current(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:  # type: ignore[override]
         """Answer the task as a GET would now, without waiting."""
         self.send_task(req, resp, records.get_visible(self.caller(req), task_id))
 
-    def cancel(self, req, resp, task_id: str) -> None:
+    def cancel(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Cancel: 200 when done at once, 202 when it stops at a job boundary."""
         caller = self.require_writer(req)
         task = records.get_visible(caller, task_id)
@@ -125,7 +136,7 @@ class TaskResource(TaskAnswers):
         done = self.services.engine.cancel(task)
         self.send_task(req, resp, Task.get_by_id(task.id), status=200 if done else 202)
 
-    def retry(self, req, resp, task_id: str) -> None:
+    def retry(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Retry a failed or cancelled task from its first unfinished job: 202."""
         caller = self.require_writer(req)
         task = records.get_visible(caller, task_id)
