@@ -93,6 +93,7 @@ class Entity:
         visible: who may see a row, when not the owning enterprise's callers.
         paging: the sorting and search of its collection (generic resources).
         crud: how the generic resources write it (None: its own resources).
+        converter: the route converter of its id (None: a string id).
     """
 
     kind: str
@@ -109,6 +110,7 @@ class Entity:
     visible: Callable[[Caller, Any], bool] | None = None
     paging: CollectionSpec | None = None
     crud: Crud | None = None
+    converter: str | None = 'id'
 
     def sees(self, caller: Caller, row: Any) -> bool:
         """Tell whether the caller may see a row."""
@@ -132,7 +134,7 @@ class Entity:
     @property
     def item_template(self) -> str:
         """Return the URI template of one (below the API prefix)."""
-        converter = '' if self.kind == 'task' else ':id'
+        converter = f':{self.converter}' if self.converter else ''
         return f'/{self.segment}/{{{self.id_field}{converter}}}'
 
     def collection_template(self, parent: str | None) -> str:
@@ -150,7 +152,14 @@ def _own_token(caller: Caller, token: Token) -> bool:
 _name = attrgetter('name')
 _own_id = attrgetter('id')
 _enterprise_id = attrgetter('enterprise_id')
+
+#: kind -> its entry, in route order
 ENTITIES: dict[str, Entity] = {}
+#: kind -> URL segment, read by :meth:`abiq.links.Urls.of` (a dict get)
+SEGMENTS: dict[str, str] = {}
+#: the kinds a task can target or end on
+KINDS: dict[str, Entity] = {}
+_BY_SEGMENT: dict[str, Entity] = {}
 
 
 def register(entity: Entity) -> Entity:
@@ -171,12 +180,6 @@ def unregister(kind: str) -> None:
     _BY_SEGMENT.pop(entity.segment, None)
 
 
-#: kind -> URL segment, read by :meth:`abiq.links.Urls.of` (a dict get)
-SEGMENTS: dict[str, str] = {}
-#: the kinds a task can target or end on
-KINDS: dict[str, Entity] = {}
-_BY_SEGMENT: dict[str, Entity] = {}
-
 for _entity in (
     Entity(
         'task',
@@ -187,6 +190,7 @@ for _entity in (
         lambda row: row.type,
         actions=('cancel', 'retry'),
         target=False,
+        converter=None,
     ),
     Entity(
         'enterprise',

@@ -31,7 +31,8 @@ NETWORK = 'application/vnd.abiq.network+json'
 
 
 class Network(BaseModel):
-    enterprise = peewee.ForeignKeyField(Enterprise, backref='networks')
+    # NOTE: no backref: the throwaway model leaves Enterprise as it was.
+    enterprise = peewee.ForeignKeyField(Enterprise, backref='+')
     name = peewee.CharField(max_length=128, unique=True)
     description = peewee.CharField(max_length=1024, default='')
 
