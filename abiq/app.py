@@ -18,8 +18,6 @@ from abiq.db import database_for
 from abiq.db.faults import RETRY_AFTER
 from abiq.db.faults import discard_connection
 from abiq.db.faults import fault_of
-from abiq.domain.actions import VAPP_ACTIONS
-from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import ApiError
 from abiq.errors import api_error_of
 from abiq.exceptions import DomainError
@@ -28,18 +26,7 @@ from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
 from abiq.middleware import ApiMiddleware
-from abiq.resources import enterprises
-from abiq.resources import health
-from abiq.resources import openapi
-from abiq.resources import root
-from abiq.resources import schemas
-from abiq.resources import task_actions
-from abiq.resources import tasks
-from abiq.resources import templates
-from abiq.resources import tokens
-from abiq.resources import users
-from abiq.resources import virtualappliances
-from abiq.resources import virtualmachines
+from abiq.resources import routes
 from abiq.resources.base import Services
 from abiq.wiring import build_engine
 from abiq.xmlcodec import xml_text
@@ -94,63 +81,8 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
 
 
 def _add_routes(app: AbiqApp, services: Services, prefix: str) -> None:
-    for path, resource in (
-        ('/', root.Root(services)),
-        ('', root.Root(services)),
-        ('/schemas/v{version:int}/{name}.json', schemas.JsonSchema(services)),
-        ('/xsd/v{version:int}/{name}.xsd', schemas.XmlSchema(services)),
-        ('/openapi.json', openapi.OpenApi(services, app.routes)),
-        ('/health', health.Health(services)),
-        ('/tasks', tasks.Collection(services)),
-        ('/tasks/{task_id}', tasks.Item(services)),
-        ('/tasks/{task_id}/cancel', task_actions.Cancel(services)),
-        ('/tasks/{task_id}/retry', task_actions.Retry(services)),
-        ('/diagnostics', task_actions.Diagnostics(services)),
-        ('/enterprises', enterprises.Collection(services)),
-        ('/enterprises/{enterprise_id:id}', enterprises.Item(services)),
-        ('/enterprises/{enterprise_id:id}/users', users.Collection(services)),
-        (
-            '/enterprises/{enterprise_id:id}/tasks',
-            tasks.EntityTasks(services, 'enterprise'),
-        ),
-        ('/templates', templates.Collection(services)),
-        ('/templates/{template_id:id}', templates.Item(services)),
-        ('/virtualappliances', virtualappliances.Collection(services, False)),
-        (
-            '/enterprises/{enterprise_id:id}/virtualappliances',
-            virtualappliances.Collection(services, True),
-        ),
-        ('/virtualappliances/{vapp_id:id}', virtualappliances.Item(services)),
-        (
-            '/virtualappliances/{vapp_id:id}/virtualmachines',
-            virtualmachines.Collection(services),
-        ),
-        (
-            '/virtualappliances/{vapp_id:id}/tasks',
-            tasks.EntityTasks(services, 'virtualappliance'),
-        ),
-        ('/virtualmachines/{vm_id:id}', virtualmachines.Item(services)),
-        (
-            '/virtualmachines/{vm_id:id}/tasks',
-            tasks.EntityTasks(services, 'virtualmachine'),
-        ),
-        ('/users/{user_id:id}', users.Item(services)),
-        ('/users/{user_id:id}/tokens', tokens.Collection(services)),
-        ('/tokens/{token_id:id}', tokens.Item(services)),
-    ):
+    for path, resource in routes.table(services, app.routes):
         _add_route(app, prefix + path, resource)
-    for rel in VAPP_ACTIONS:
-        _add_route(
-            app,
-            f'{prefix}/virtualappliances/{{vapp_id:id}}/{rel}',
-            virtualappliances.Action(services, rel),
-        )
-    for rel in VM_ACTIONS:
-        _add_route(
-            app,
-            f'{prefix}/virtualmachines/{{vm_id:id}}/{rel}',
-            virtualmachines.Action(services, rel),
-        )
 
 
 def _add_route(app: AbiqApp, path: str, resource: Any) -> None:

@@ -17,6 +17,8 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from abiq.caches import BoundedCache
+from abiq.entities import KINDS
+from abiq.entities import SEGMENTS
 
 if TYPE_CHECKING:
     import falcon
@@ -212,26 +214,19 @@ class Urls:
         """Return the URL of the root document."""
         return self.base + '/'
 
-    def tasks(self, query: list[tuple[str, Any]] | None = None) -> str:
-        """Return the URL of the tasks collection."""
-        return self.url('tasks', query=query)
+    def of(
+        self, kind: str, *path: Any, query: list[tuple[str, Any]] | None = None
+    ) -> str:
+        """Return the URL of a kind's collection, of one, or below one.
 
-    def task(self, task_id: str, *action: str) -> str:
-        """Return the URL of a task, or of one of its actions."""
-        return self.url('tasks', task_id, *action)
+        ``of('user')`` is the users collection, ``of('user', 7)`` user 7,
+        ``of('user', 7, 'tokens')`` its tokens (segments from the registry).
+        """
+        return self.url(SEGMENTS[kind], *path, query=query)
 
-    def enterprises(self, query: list[tuple[str, Any]] | None = None) -> str:
-        """Return the URL of the enterprises collection."""
-        return self.url('enterprises', query=query)
-
-    def enterprise(self, enterprise_id: int, *sub: str) -> str:
-        """Return the URL of an enterprise or of one of its collections."""
-        return self.url('enterprises', enterprise_id, *sub)
-
-    def user(self, user_id: int, *sub: str) -> str:
-        """Return the URL of a user, or of its ``tokens`` collection."""
-        return self.url('users', user_id, *sub)
-
-    def token(self, token_id: int) -> str:
-        """Return the URL of a token."""
-        return self.url('tokens', token_id)
+    def target(self, kind: str | None, entity_id: Any) -> str | None:
+        """Return the URL of a task's target or result, None when a task
+        cannot name that kind."""
+        if kind not in KINDS:
+            return None
+        return self.url(SEGMENTS[kind], entity_id)

@@ -130,8 +130,10 @@ class _Builder:
         item = self.paths.setdefault(path, {})
         if fields:
             item['parameters'] = fields
-        tag = type(resource).__module__.rsplit('.', 1)[-1]
-        self.tags[tag] = _first_line(inspect.getmodule(resource))
+        # NOTE: a resource names its tag (the generic ones, their kind's
+        # segment), else it is its module's name and first docstring line.
+        tag = resource.tag or type(resource).__module__.rsplit('.', 1)[-1]
+        self.tags[tag] = resource.tag_text or _first_line(inspect.getmodule(resource))
         for method, responder in map_http_methods(resource).items():
             item[method.lower()] = self._operation(
                 path, method, responder, resource, bool(fields), tag

@@ -24,13 +24,15 @@ if TYPE_CHECKING:
 __all__ = ['render_template', 'render_vapp', 'render_vm']
 
 
-def render_template(template: Template, urls: Urls, caller: Caller) -> dict[str, Any]:
+def render_template(
+    template: Template, urls: Urls, caller: Caller, version: int
+) -> dict[str, Any]:
     """Return a template document."""
-    href = urls.url('templates', template.id)
+    href = urls.of('template', template.id)
     links = [urls.link('self', href, 'template', template.name)]
     if caller.is_admin:
         links.append(urls.link('edit', href, 'template', template.name))
-    links.append(urls.link('parent', urls.url('templates'), 'templates'))
+    links.append(urls.link('parent', urls.of('template'), 'templates'))
     return {
         'links': links,
         'id': template.id,
@@ -43,19 +45,18 @@ def render_template(template: Template, urls: Urls, caller: Caller) -> dict[str,
     }
 
 
-def render_vapp(vapp: VirtualAppliance, urls: Urls, caller: Caller) -> dict[str, Any]:
+def render_vapp(
+    vapp: VirtualAppliance, urls: Urls, caller: Caller, version: int
+) -> dict[str, Any]:
     """Return a virtual appliance document."""
-    href = urls.url('virtualappliances', vapp.id)
+    href = urls.of('virtualappliance', vapp.id)
+    enterprise = urls.of('enterprise', vapp.enterprise_id)
     links = [urls.link('self', href, 'virtualappliance', vapp.name)]
     if caller.can_write:
         links.append(urls.link('edit', href, 'virtualappliance', vapp.name))
     links += [
-        urls.link(
-            'parent',
-            urls.enterprise(vapp.enterprise_id, 'virtualappliances'),
-            'virtualappliances',
-        ),
-        urls.link('enterprise', urls.enterprise(vapp.enterprise_id), 'enterprise'),
+        urls.link('parent', f'{enterprise}/virtualappliances', 'virtualappliances'),
+        urls.link('enterprise', enterprise, 'enterprise'),
         urls.link('virtualmachines', href + '/virtualmachines', 'virtualmachines'),
         urls.link('tasks', href + '/tasks', 'tasks'),
     ]
@@ -67,17 +68,19 @@ def render_vapp(vapp: VirtualAppliance, urls: Urls, caller: Caller) -> dict[str,
     return {'links': links, 'id': vapp.id, 'name': vapp.name, 'state': vapp.state}
 
 
-def render_vm(vm: VirtualMachine, urls: Urls, caller: Caller) -> dict[str, Any]:
+def render_vm(
+    vm: VirtualMachine, urls: Urls, caller: Caller, version: int
+) -> dict[str, Any]:
     """Return a virtual machine document (``LOCKED`` while a task holds it)."""
-    href = urls.url('virtualmachines', vm.id)
-    vapp_href = urls.url('virtualappliances', vm.virtualappliance_id)
+    href = urls.of('virtualmachine', vm.id)
+    vapp_href = urls.of('virtualappliance', vm.virtualappliance_id)
     links = [urls.link('self', href, 'virtualmachine', vm.name)]
     if caller.can_write and not vm.lock_task:
         links.append(urls.link('edit', href, 'virtualmachine', vm.name))
     links += [
         urls.link('parent', vapp_href + '/virtualmachines', 'virtualmachines'),
         urls.link('virtualappliance', vapp_href, 'virtualappliance'),
-        urls.link('template', urls.url('templates', vm.template_id), 'template'),
+        urls.link('template', urls.of('template', vm.template_id), 'template'),
         urls.link('tasks', href + '/tasks', 'tasks'),
     ]
     if caller.can_write:

@@ -8,8 +8,6 @@ from typing import Any
 import orjson
 
 from abiq.statuses import v1_status
-from abiq.targets import KINDS
-from abiq.targets import href_of
 from abiq.tasks.rules import can_cancel as is_cancellable
 from abiq.tasks.rules import can_edit
 from abiq.tasks.rules import can_retry as is_retryable
@@ -32,21 +30,22 @@ def task_errors(task: Task) -> list[dict[str, Any]]:
 
 
 def _links(task: Task, urls: Urls, caller: Caller, version: int) -> list[dict]:
+    href = urls.of('task', task.id)
     links = [
-        urls.link('self', urls.task(task.id), 'task'),
-        urls.link('parent', urls.tasks(), 'tasks'),
+        urls.link('self', href, 'task'),
+        urls.link('parent', urls.of('task'), 'tasks'),
     ]
-    if task.target_kind in KINDS:
-        href = href_of(urls, task.target_kind, task.target_id)
-        links.append(urls.link('target', href, task.target_kind))
+    target = urls.target(task.target_kind, task.target_id)
+    if target is not None:
+        links.append(urls.link('target', target, task.target_kind))
     if version >= 2 and task.user_id is not None:
-        links.append(urls.link('user', urls.user(task.user_id), 'user'))
+        links.append(urls.link('user', urls.of('user', task.user_id), 'user'))
     if caller.can_write and is_cancellable(task):
-        links.append(urls.link('cancel', urls.task(task.id, 'cancel'), 'task'))
+        links.append(urls.link('cancel', f'{href}/cancel', 'task'))
     if version >= 2 and caller.can_write and is_retryable(task):
-        links.append(urls.link('retry', urls.task(task.id, 'retry'), 'task'))
+        links.append(urls.link('retry', f'{href}/retry', 'task'))
     if version >= 2 and can_edit(task, caller):
-        links.append(urls.link('edit', urls.task(task.id), 'task'))
+        links.append(urls.link('edit', href, 'task'))
     result = result_href(task, urls)
     if version >= 2 and result:
         links.append(urls.link('result', result, task.result_kind))
@@ -55,8 +54,8 @@ def _links(task: Task, urls: Urls, caller: Caller, version: int) -> list[dict]:
 
 def result_href(task: Task, urls: Urls) -> str | None:
     """Return the URL of a finished task's result, if it has one."""
-    if task.status == 'finished' and task.result_kind in KINDS:
-        return href_of(urls, task.result_kind, task.result_id)
+    if task.status == 'finished':
+        return urls.target(task.result_kind, task.result_id)
     return None
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import falcon
 
 from abiq import preconditions
+from abiq.entities import ENTITIES
 from abiq.errors import forbidden
-from abiq.errors import not_found
 from abiq.paging import CollectionSpec
 from abiq.paging import Page
 from abiq.paging import PageParams
@@ -80,6 +80,9 @@ class Resource:
             ``If-Unmodified-Since`` (:meth:`check`).
         other_answers: HTTP method -> (content type, JSON Schema) of an
             answer that is not one of our media types (health, schemas).
+        tag: the OpenAPI tag of its operations (None: its module's name).
+        tag_text: the description of that tag (None: its module's first
+            docstring line).
     """
 
     answers: dict[str, str] = {}
@@ -93,6 +96,8 @@ class Resource:
     request_headers: dict[str, tuple[str, ...]] = {}
     conditional: frozenset[str] = frozenset({'PUT', 'PATCH', 'DELETE'})
     other_answers: dict[str, tuple[str, dict[str, Any]]] = {}
+    tag: str | None = None
+    tag_text: str | None = None
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -130,11 +135,18 @@ class Resource:
             raise forbidden('Only administrators may do this')
         return caller
 
-    @staticmethod
-    def visible(caller: Caller, enterprise_id: int, code: str = '404-NOT-FOUND'):
-        """Answer 404 when a resource belongs to an enterprise the caller cannot see."""
-        if not caller.sees_enterprise(enterprise_id):
-            raise not_found(code)
+    def lookup(self, req: falcon.Request, kind: str, entity_id: Any) -> Any:
+        """Return the entity of a kind with an id, if the caller may see it.
+
+        Raises:
+            NotFound: 404 when there is none, or it is another tenant's.
+        """
+        return ENTITIES[kind].get_visible(self.caller(req), entity_id)
+
+    def render(self, req: falcon.Request, kind: str, row: Any) -> dict[str, Any]:
+        """Return the document of a row, in the negotiated version."""
+        render = ENTITIES[kind].render
+        return render(row, self.urls(req), self.caller(req), self.accepted(req).version)
 
     def read(self, req: falcon.Request) -> dict[str, Any]:
         """Return the valid body of a request, as :attr:`reads` describes it.
@@ -163,6 +175,14 @@ class Resource:
             preconditions.not_modified(req, resp)
         preconditions.without_validators(req, resp)
 
+    def created(
+        self, req: falcon.Request, resp: falcon.Response, kind: str, row: Any
+    ) -> None:
+        """Answer 201 with a new entity's document and its ``Location``."""
+        self.send(req, resp, self.render(req, kind, row))
+        resp.status = falcon.HTTP_201
+        resp.location = self.urls(req).of(kind, row.id)
+
     @staticmethod
     def no_content(resp: falcon.Response) -> None:
         """Answer 204, with the cache directives of every answer."""
@@ -187,6 +207,25 @@ class Resource:
         assert spec is not None, f'{type(self).__name__} declares no paging'
         params = PageParams.parse(req.query_string, spec, self.config.max_page)
         return Page.fetch(select, params, spec, count)
+
+    def list_page(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        kind: str,
+        select: Any,
+        href_for: Any,
+        links: list[dict[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Answer a page of ``select``: each row rendered as its kind, the
+        paging links (``href_for(query)``), then ``links``."""
+        render = ENTITIES[kind].render
+        assert render is not None, f'{kind} has no renderer of its own'
+        page = self.page(req, select)
+        urls, caller = self.urls(req), self.caller(req)
+        version = self.accepted(req).version
+        items = [render(row, urls, caller, version) for row in page.items]
+        self.send(req, resp, self.collection(req, page, items, href_for, links))
 
     def collection(
         self,

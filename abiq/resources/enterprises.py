@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 import peewee
 
@@ -10,13 +12,11 @@ from abiq.db.models import Enterprise
 from abiq.db.models import Task
 from abiq.db.models import User
 from abiq.errors import conflict
-from abiq.errors import not_found
-from abiq.links import Urls
 from abiq.paging import CollectionSpec
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
-__all__ = ['Collection', 'Item', 'render_enterprise']
+__all__ = ['Collection', 'Item']
 
 ENTERPRISES = CollectionSpec(
     sort_fields={'name': Enterprise.name, 'id': Enterprise.id},
@@ -24,25 +24,6 @@ ENTERPRISES = CollectionSpec(
     text_fields=(Enterprise.name,),
     tie_breaker=Enterprise.id,
 )
-
-
-def render_enterprise(enterprise: Enterprise, urls: Urls, is_admin: bool) -> dict:
-    """Return an enterprise document."""
-    href = urls.enterprise(enterprise.id)
-    links = [
-        urls.link('self', href, 'enterprise', enterprise.name),
-        urls.link('users', urls.enterprise(enterprise.id, 'users'), 'users'),
-        urls.link('tasks', urls.enterprise(enterprise.id, 'tasks'), 'tasks'),
-        urls.link(
-            'virtualappliances',
-            urls.enterprise(enterprise.id, 'virtualappliances'),
-            'virtualappliances',
-        ),
-    ]
-    if is_admin:
-        links.insert(1, urls.link('edit', href, 'enterprise', enterprise.name))
-        links.append(urls.link('parent', urls.enterprises(), 'enterprises'))
-    return {'links': links, 'id': enterprise.id, 'name': enterprise.name}
 
 
 def _name_taken(name: str, ex: peewee.IntegrityError) -> Exception:
@@ -63,12 +44,14 @@ class Collection(Resource):
         select = Enterprise.select()
         if not caller.is_admin:
             select = select.where(Enterprise.id == caller.enterprise_id)
-        page = self.page(req, select)
-        items = [render_enterprise(row, urls, caller.is_admin) for row in page.items]
+
+        def href_for(query: list[tuple[str, Any]]) -> str:
+            return urls.of('enterprise', query=query)
+
         extra = []
         if caller.is_admin:
-            extra.append(urls.link('create', urls.enterprises(), 'enterprise'))
-        self.send(req, resp, self.collection(req, page, items, urls.enterprises, extra))
+            extra.append(urls.link('create', href_for([]), 'enterprise'))
+        self.list_page(req, resp, 'enterprise', select, href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an enterprise: 201 and its location."""
@@ -78,10 +61,7 @@ class Collection(Resource):
             enterprise = Enterprise.create(name=doc['name'])
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name'], ex) from ex
-        urls = self.urls(req)
-        self.send(req, resp, render_enterprise(enterprise, urls, True))
-        resp.status = falcon.HTTP_201
-        resp.location = urls.enterprise(enterprise.id)
+        self.created(req, resp, 'enterprise', enterprise)
 
 
 class Item(Resource):
@@ -93,22 +73,14 @@ class Item(Resource):
     reads = {'PUT': Body('enterprise')}
     statuses = {'DELETE': (204,)}
 
-    def _get(self, req: falcon.Request, enterprise_id: int) -> Enterprise:
-        caller = self.caller(req)
-        enterprise = Enterprise.get_or_none(Enterprise.id == enterprise_id)
-        if enterprise is None or not caller.sees_enterprise(enterprise.id):
-            raise not_found()
-        return enterprise
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
         """Answer the enterprise."""
-        enterprise = self._get(req, enterprise_id)
-        doc = render_enterprise(enterprise, self.urls(req), self.caller(req).is_admin)
-        self.send(req, resp, doc)
+        enterprise = self.lookup(req, 'enterprise', enterprise_id)
+        self.send(req, resp, self.render(req, 'enterprise', enterprise))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
         """Rename the enterprise (admins)."""
-        enterprise = self._get(req, enterprise_id)
+        enterprise = self.lookup(req, 'enterprise', enterprise_id)
         self.require_admin(req)
         self.check(req, enterprise_id=enterprise_id)
         doc = self.read(req)
@@ -118,11 +90,11 @@ class Item(Resource):
                 enterprise.save()
             except peewee.IntegrityError as ex:
                 raise _name_taken(doc['name'], ex) from ex
-        self.send(req, resp, render_enterprise(enterprise, self.urls(req), True))
+        self.send(req, resp, self.render(req, 'enterprise', enterprise))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
         """Delete an empty enterprise (admins): 204, or 409 while it owns anything."""
-        enterprise = self._get(req, enterprise_id)
+        enterprise = self.lookup(req, 'enterprise', enterprise_id)
         self.require_admin(req)
         self.check(req, enterprise_id=enterprise_id)
         owns = (

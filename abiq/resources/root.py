@@ -24,13 +24,15 @@ class Root(Resource):
         user = caller.user
         links = [
             urls.link('self', urls.root(), 'api'),
-            urls.link('tasks', urls.tasks(), 'tasks'),
+            urls.link('tasks', urls.of('task'), 'tasks'),
             urls.link(
-                'virtualappliances', urls.url('virtualappliances'), 'virtualappliances'
+                'virtualappliances', urls.of('virtualappliance'), 'virtualappliances'
             ),
-            urls.link('templates', urls.url('templates'), 'templates'),
-            urls.link('currentuser', urls.user(user.id), 'user', user.name),
-            urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise'),
+            urls.link('templates', urls.of('template'), 'templates'),
+            urls.link('currentuser', urls.of('user', user.id), 'user', user.name),
+            urls.link(
+                'enterprise', urls.of('enterprise', user.enterprise_id), 'enterprise'
+            ),
             # NOTE: RFC 8631; not one of our media types, so its type is the
             # OpenAPI one whatever the format of this answer.
             {
@@ -40,11 +42,11 @@ class Root(Resource):
             },
         ]
         links += [
-            urls.link(rel, urls.tasks([('status', rel)]), 'tasks')
+            urls.link(rel, urls.of('task', query=[('status', rel)]), 'tasks')
             for rel in FILTER_RELS
         ]
         if caller.is_admin:
-            links.append(urls.link('enterprises', urls.enterprises(), 'enterprises'))
+            links.append(urls.link('enterprises', urls.of('enterprise'), 'enterprises'))
             links.append(urls.link('diagnostics', urls.url('diagnostics'), 'sleep'))
         doc = {
             'links': links,

@@ -8,8 +8,10 @@ import falcon
 
 from abiq.db.models import Task
 from abiq.db.models import utcnow
+from abiq.entities import KINDS
+from abiq.entities import one_href
+from abiq.entities import resolve
 from abiq.errors import bad_request
-from abiq.errors import not_found
 from abiq.errors import quoted
 from abiq.paging import CollectionSpec
 from abiq.preconditions import matches
@@ -17,18 +19,10 @@ from abiq.preconditions import not_modified
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
 from abiq.resources.base import Body
-from abiq.resources.base import Resource
-from abiq.resources.task_actions import cancel_task
-from abiq.resources.task_actions import retry_task
-from abiq.resources.task_answers import answer_task
-from abiq.resources.task_answers import current_task
-from abiq.resources.task_answers import send_task
-from abiq.resources.task_answers import wait_seconds
+from abiq.resources.task_answers import TaskAnswers
+from abiq.resources.task_answers import TaskResource
 from abiq.statuses import ACTIVE
 from abiq.statuses import STATUSES
-from abiq.targets import KINDS
-from abiq.targets import one_href
-from abiq.targets import resolve
 from abiq.tasks import records
 from abiq.tasks import rules
 from abiq.tasks.counting import count_tasks
@@ -50,7 +44,7 @@ TASKS = CollectionSpec(
 )
 
 
-class _TaskList(Resource):
+class _TaskList(TaskAnswers):
     """Shared GET of a tasks collection (all tasks, or one entity's)."""
 
     answers = {'GET': 'tasks'}
@@ -114,10 +108,14 @@ class Collection(_TaskList):
         urls, caller, now = self.urls(req), self.caller(req), utcnow()
         extra = []
         if caller.can_write:
-            extra.append(urls.link('create', urls.tasks(), 'task'))
+            extra.append(urls.link('create', urls.of('task'), 'task'))
         scope = (None if caller.is_admin else caller.enterprise_id, now)
         select = records.visible_tasks(caller, now)
-        self.list_tasks(req, resp, select, urls.tasks, extra, scope)
+
+        def href_for(query: list[tuple[str, Any]]) -> str:
+            return urls.of('task', query=query)
+
+        self.list_tasks(req, resp, select, href_for, extra, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""
@@ -140,8 +138,8 @@ class Collection(_TaskList):
             caller, doc, enterprise_id, target, self.config.task_retention
         )
         self.services.engine.announce()
-        location = self.urls(req).task(task.id)
-        send_task(self, req, resp, task, status=201)
+        location = self.urls(req).of('task', task.id)
+        self.send_task(req, resp, task, status=201)
         resp.location = location
         resp.content_location = location
 
@@ -151,7 +149,7 @@ class EntityTasks(_TaskList):
 
     Args:
         services: the shared services.
-        kind: the entity kind (a key of :data:`abiq.targets.KINDS`).
+        kind: the entity kind (a key of :data:`abiq.entities.KINDS`).
     """
 
     def __init__(self, services, kind: str) -> None:
@@ -162,23 +160,20 @@ class EntityTasks(_TaskList):
         """List the entity's tasks (the route's one field is the entity's id)."""
         (entity_id,) = params.values()
         caller, kind = self.caller(req), self.kind
-        row = kind.model.get_or_none(kind.model.id == entity_id)
-        owner = kind.enterprise_of(row) if row is not None else None
-        if row is None or (owner is not None and not caller.sees_enterprise(owner)):
-            raise not_found()
+        kind.get_visible(caller, entity_id)
         select = records.visible_tasks(caller).where(
             (Task.target_kind == kind.kind) & (Task.target_id == str(entity_id))
         )
         urls = self.urls(req)
 
         def href_for(query: list[tuple[str, Any]]) -> str:
-            return urls.url(kind.segment, entity_id, 'tasks', query=query)
+            return urls.of(kind.kind, entity_id, 'tasks', query=query)
 
-        parent = urls.link('parent', urls.url(kind.segment, entity_id), kind.kind)
+        parent = urls.link('parent', urls.of(kind.kind, entity_id), kind.kind)
         self.list_tasks(req, resp, select, href_for, [parent])
 
 
-class Item(Resource):
+class Item(TaskResource):
     """One task: read it, update it (external tasks), cancel it with DELETE."""
 
     answers = {'GET': 'task', 'PUT': 'task', 'DELETE': 'task', 'PATCH': 'task'}
@@ -186,7 +181,6 @@ class Item(Resource):
     reads = {'PUT': Body('task')}
     statuses = {'GET': (200, 303, 304), 'DELETE': (200, 202), 'PATCH': (200, 202, 303)}
     request_headers = {'GET': ('Prefer', 'If-None-Match'), 'PATCH': ('Prefer',)}
-    current = current_task
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Answer the task: 200, or 303 to its result once finished.
@@ -201,17 +195,15 @@ class Item(Resource):
         active = False
         if revision is None:
             task, jobs = records.get_visible_with_jobs(caller, task_id)
-            answer_task(self, req, resp, task, jobs)
+            self.answer_task(req, resp, task, jobs)
             finished.keep(key, task, resp, epoch)
             revision, active = task.revision, task.status in ACTIVE
         unchanged = self._not_modified(req, resp)
-        wait = wait_seconds(self, req, resp)
+        wait = self.wait_seconds(req, resp)
         if wait and (unchanged or (active and not req.if_none_match)):
             store = self.services.engine.store
             self.services.waiter.wait(wait, lambda: store.revision(task_id) != revision)
-            answer_task(
-                self, req, resp, *records.get_visible_with_jobs(caller, task_id)
-            )
+            self.answer_task(req, resp, *records.get_visible_with_jobs(caller, task_id))
             unchanged = self._not_modified(req, resp)
         if unchanged:
             not_modified(req, resp)
@@ -229,11 +221,11 @@ class Item(Resource):
         doc = self.read(req)
         task = records.update_external(task, doc, self.config.task_retention)
         self.services.engine.announce()
-        send_task(self, req, resp, task)
+        self.send_task(req, resp, task)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: str):
         """Cancel the task (same as its ``cancel`` link)."""
-        cancel_task(self, req, resp, task_id)
+        self.cancel(req, resp, task_id)
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: str):
         """Retry the task (same as its ``retry`` link); the body must be empty."""
@@ -242,4 +234,4 @@ class Item(Resource):
                 '400-BAD-REQUEST',
                 'PATCH on a task retries it; send it with an empty body',
             )
-        retry_task(self, req, resp, task_id)
+        self.retry(req, resp, task_id)

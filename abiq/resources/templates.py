@@ -8,9 +8,7 @@ import peewee
 from abiq.db.domain import Template
 from abiq.db.domain import VirtualMachine
 from abiq.errors import conflict
-from abiq.errors import not_found
 from abiq.paging import CollectionSpec
-from abiq.representations.domain import render_template
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
@@ -40,16 +38,14 @@ class Collection(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List templates, paged."""
         urls, caller = self.urls(req), self.caller(req)
-        page = self.page(req, Template.select())
-        items = [render_template(row, urls, caller) for row in page.items]
 
         def href_for(query):
-            return urls.url('templates', query=query)
+            return urls.of('template', query=query)
 
         extra = (
             [urls.link('create', href_for([]), 'template')] if caller.is_admin else []
         )
-        self.send(req, resp, self.collection(req, page, items, href_for, extra))
+        self.list_page(req, resp, 'template', Template.select(), href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create a template (administrators): 201."""
@@ -60,11 +56,7 @@ class Collection(Resource):
             template = Template.create(**fields)
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        self.send(
-            req, resp, render_template(template, self.urls(req), self.caller(req))
-        )
-        resp.status = falcon.HTTP_201
-        resp.location = self.urls(req).url('templates', template.id)
+        self.created(req, resp, 'template', template)
 
 
 class Item(Resource):
@@ -74,23 +66,14 @@ class Item(Resource):
     reads = {'PUT': Body('template')}
     statuses = {'DELETE': (204,)}
 
-    @staticmethod
-    def _get(template_id: int) -> Template:
-        template = Template.get_or_none(Template.id == template_id)
-        if template is None:
-            raise not_found()
-        return template
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Answer the template."""
-        template = self._get(template_id)
-        self.send(
-            req, resp, render_template(template, self.urls(req), self.caller(req))
-        )
+        template = self.lookup(req, 'template', template_id)
+        self.send(req, resp, self.render(req, 'template', template))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Change the template (administrators); existing machines keep theirs."""
-        template = self._get(template_id)
+        template = self.lookup(req, 'template', template_id)
         self.require_admin(req)
         self.check(req, template_id=template_id)
         doc = self.read(req)
@@ -101,13 +84,11 @@ class Item(Resource):
             template.save()
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        self.send(
-            req, resp, render_template(template, self.urls(req), self.caller(req))
-        )
+        self.send(req, resp, self.render(req, 'template', template))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, template_id: int):
         """Delete an unused template (administrators): 204, or 409 while used."""
-        template = self._get(template_id)
+        template = self.lookup(req, 'template', template_id)
         self.require_admin(req)
         self.check(req, template_id=template_id)
         if (

@@ -7,19 +7,15 @@ from typing import Any
 import falcon
 import peewee
 
-from abiq.auth import Caller
-from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.errors import conflict
 from abiq.errors import forbidden
-from abiq.errors import not_found
-from abiq.links import Urls
 from abiq.paging import CollectionSpec
 from abiq.passwords import hash_password
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
 
-__all__ = ['Collection', 'Item', 'render_user']
+__all__ = ['Collection', 'Item']
 
 USERS = CollectionSpec(
     sort_fields={'name': User.name, 'id': User.id, 'role': User.role},
@@ -27,29 +23,6 @@ USERS = CollectionSpec(
     text_fields=(User.name, User.email),
     tie_breaker=User.id,
 )
-
-
-def render_user(user: User, urls: Urls, caller: Caller) -> dict[str, Any]:
-    """Return a user document (never the password)."""
-    href = urls.user(user.id)
-    links = [urls.link('self', href, 'user', user.name)]
-    is_self = caller.user.id == user.id
-    if caller.is_admin or is_self:
-        links.append(urls.link('edit', href, 'user', user.name))
-        links.append(urls.link('tokens', urls.user(user.id, 'tokens'), 'tokens'))
-    links.append(
-        urls.link('enterprise', urls.enterprise(user.enterprise_id), 'enterprise')
-    )
-    links.append(
-        urls.link('parent', urls.enterprise(user.enterprise_id, 'users'), 'users')
-    )
-    return {
-        'links': links,
-        'id': user.id,
-        'name': user.name,
-        'role': user.role,
-        'email': user.email,
-    }
 
 
 def _name_taken(name: str) -> Exception:
@@ -64,30 +37,24 @@ class Collection(Resource):
     statuses = {'POST': (201,)}
     paging = USERS
 
-    def _enterprise(self, req: falcon.Request, enterprise_id: int) -> Enterprise:
-        enterprise = Enterprise.get_or_none(Enterprise.id == enterprise_id)
-        if enterprise is None or not self.caller(req).sees_enterprise(enterprise_id):
-            raise not_found()
-        return enterprise
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
         """List the enterprise's users, paged."""
-        self._enterprise(req, enterprise_id)
+        self.lookup(req, 'enterprise', enterprise_id)
         caller, urls = self.caller(req), self.urls(req)
-        page = self.page(req, User.select().where(User.enterprise == enterprise_id))
-        items = [render_user(user, urls, caller) for user in page.items]
+        select = User.select().where(User.enterprise == enterprise_id)
 
         def href_for(query: list[tuple[str, Any]]) -> str:
-            return urls.url('enterprises', enterprise_id, 'users', query=query)
+            return urls.of('enterprise', enterprise_id, 'users', query=query)
 
-        extra = [urls.link('enterprise', urls.enterprise(enterprise_id), 'enterprise')]
+        enterprise = urls.of('enterprise', enterprise_id)
+        extra = [urls.link('enterprise', enterprise, 'enterprise')]
         if caller.is_admin:
             extra.append(urls.link('create', href_for([]), 'user'))
-        self.send(req, resp, self.collection(req, page, items, href_for, extra))
+        self.list_page(req, resp, 'user', select, href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, enterprise_id: int):
         """Create a user (admins): 201 and its location."""
-        self._enterprise(req, enterprise_id)
+        self.lookup(req, 'enterprise', enterprise_id)
         self.require_admin(req)
         doc = self.read(req)
         try:
@@ -100,10 +67,7 @@ class Collection(Resource):
             )
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        urls = self.urls(req)
-        self.send(req, resp, render_user(user, urls, self.caller(req)))
-        resp.status = falcon.HTTP_201
-        resp.location = urls.user(user.id)
+        self.created(req, resp, 'user', user)
 
 
 class Item(Resource):
@@ -115,20 +79,14 @@ class Item(Resource):
     reads = {'PUT': Body('user')}
     statuses = {'DELETE': (204,)}
 
-    def _get(self, req: falcon.Request, user_id: int) -> User:
-        user = User.get_or_none(User.id == user_id)
-        if user is None or not self.caller(req).sees_enterprise(user.enterprise_id):
-            raise not_found()
-        return user
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
         """Answer the user."""
-        user = self._get(req, user_id)
-        self.send(req, resp, render_user(user, self.urls(req), self.caller(req)))
+        user = self.lookup(req, 'user', user_id)
+        self.send(req, resp, self.render(req, 'user', user))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
         """Change a user: admins anything, a user its own email and password."""
-        user = self._get(req, user_id)
+        user = self.lookup(req, 'user', user_id)
         caller = self.caller(req)
         if not caller.is_admin and caller.user.id != user.id:
             raise forbidden('Only administrators may change other users')
@@ -145,13 +103,13 @@ class Item(Resource):
             user.save()
         except peewee.IntegrityError as ex:
             raise _name_taken(doc['name']) from ex
-        self.send(req, resp, render_user(user, self.urls(req), caller))
+        self.send(req, resp, self.render(req, 'user', user))
 
     def on_delete(
         self, req: falcon.Request, resp: falcon.Response, user_id: int
     ) -> None:
         """Delete a user (admins; not themselves): 204."""
-        user = self._get(req, user_id)
+        user = self.lookup(req, 'user', user_id)
         caller = self.require_admin(req)
         if caller.user.id == user.id:
             raise conflict('USER-2', 'Administrators cannot delete themselves')

@@ -11,18 +11,17 @@ from abiq.auth import Caller
 from abiq.db.domain import VirtualMachine
 from abiq.db.models import Task
 from abiq.domain import actions
+from abiq.entities import resolve
 from abiq.errors import bad_request
 from abiq.errors import conflict
-from abiq.errors import not_found
 from abiq.errors import quoted
+from abiq.exceptions import Locked
+from abiq.exceptions import NotAllowedNow
 from abiq.paging import CollectionSpec
-from abiq.representations.domain import render_vm
 from abiq.resources.base import Body
 from abiq.resources.base import Resource
 from abiq.resources.task_answers import ActionResource
-from abiq.resources.task_answers import answer_started
-from abiq.resources.virtualappliances import get_vapp
-from abiq.targets import resolve
+from abiq.resources.task_answers import TaskAnswers
 
 __all__ = ['Action', 'Collection', 'Item']
 
@@ -40,16 +39,6 @@ VMS = CollectionSpec(
 _LIVE = ('cpu', 'ram', 'hostname')
 
 
-def get_vm(resource: Resource, req: falcon.Request, vm_id: int) -> VirtualMachine:
-    """Return a machine the caller may see, else answer 404."""
-    vm = VirtualMachine.get_or_none(VirtualMachine.id == vm_id)
-    if vm is None or not resource.caller(req).sees_enterprise(
-        vm.virtualappliance.enterprise_id
-    ):
-        raise not_found()
-    return vm
-
-
 def _hostname(name: str) -> str:
     return re.sub(r'[^a-z0-9-]+', '-', name.lower()).strip('-')[:63] or 'vm'
 
@@ -64,31 +53,22 @@ class Collection(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
         """List the appliance's machines, paged."""
-        vapp = get_vapp(self, req, vapp_id)
-        urls, caller = self.urls(req), self.caller(req)
-        page = self.page(req, vapp.machines)
-        items = [render_vm(vm, urls, caller) for vm in page.items]
+        vapp = self.lookup(req, 'virtualappliance', vapp_id)
+        urls = self.urls(req)
 
         def href_for(query):
-            return urls.url(
-                'virtualappliances', vapp.id, 'virtualmachines', query=query
-            )
+            return urls.of('virtualappliance', vapp.id, 'virtualmachines', query=query)
 
-        extra = [
-            urls.link(
-                'virtualappliance',
-                urls.url('virtualappliances', vapp.id),
-                'virtualappliance',
-            )
-        ]
-        if caller.can_write:
+        vapp_href = urls.of('virtualappliance', vapp.id)
+        extra = [urls.link('virtualappliance', vapp_href, 'virtualappliance')]
+        if self.caller(req).can_write:
             extra.append(urls.link('create', href_for([]), 'virtualmachine'))
-        self.send(req, resp, self.collection(req, page, items, href_for, extra))
+        self.list_page(req, resp, 'virtualmachine', vapp.machines, href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, vapp_id: int) -> None:
         """Create a machine from the template its ``template`` link names: 201."""
-        vapp = get_vapp(self, req, vapp_id)
-        caller = self.require_writer(req)
+        vapp = self.lookup(req, 'virtualappliance', vapp_id)
+        self.require_writer(req)
         doc = self.read(req)
         template = self._template(req, doc)
         if vapp.machines.where(VirtualMachine.name == doc['name']).exists():
@@ -107,10 +87,7 @@ class Collection(Resource):
             disk=doc.get('disk', template.disk),
             nameservers=orjson.dumps(doc.get('nameservers', [])).decode(),
         )
-        urls = self.urls(req)
-        self.send(req, resp, render_vm(vm, urls, caller))
-        resp.status = falcon.HTTP_201
-        resp.location = urls.url('virtualmachines', vm.id)
+        self.created(req, resp, 'virtualmachine', vm)
 
     def _template(self, req: falcon.Request, doc: dict):
         hrefs = [
@@ -130,7 +107,7 @@ class Collection(Resource):
         return template
 
 
-class Item(Resource):
+class Item(TaskAnswers):
     """One machine: read, edit (reconfigure when deployed), delete."""
 
     answers = {
@@ -146,22 +123,18 @@ class Item(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
         """Answer the machine."""
-        vm = get_vm(self, req, vm_id)
-        self.send(req, resp, render_vm(vm, self.urls(req), self.caller(req)))
+        vm = self.lookup(req, 'virtualmachine', vm_id)
+        self.send(req, resp, self.render(req, 'virtualmachine', vm))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
         """Edit: 200 when undeployed; 202 and a RECONFIGURE task for CPUs,
         memory or host name of a deployed machine."""
-        vm = get_vm(self, req, vm_id)
+        vm = self.lookup(req, 'virtualmachine', vm_id)
         caller = self.require_writer(req)
         self.check(req, vm_id=vm_id)
         doc = self.read(req)
         if vm.lock_task:
-            raise conflict(
-                'VM-2',
-                f'Virtual machine {vm.name} is locked by another '
-                'operation; wait for its task to end',
-            )
+            raise Locked.held(f'Virtual machine {vm.name}')
         direct = {
             key: doc[key]
             for key in ('name', 'hostname', 'cpu', 'ram', 'disk')
@@ -172,40 +145,34 @@ class Item(Resource):
         live = {}
         if vm.state != 'NOT_ALLOCATED':
             if 'disk' in direct:
-                raise conflict(
-                    'VM-3',
+                raise NotAllowedNow(
                     'The disk of a deployed virtual machine '
-                    'cannot change; undeploy it first',
+                    'cannot change; undeploy it first'
                 )
             live = {key: direct.pop(key) for key in _LIVE if key in direct}
         if direct:
             VirtualMachine.update(**direct).where(VirtualMachine.id == vm.id).execute()
         if live:
             task = actions.reconfigure_vm(self.services.engine, caller, vm, live)
-            answer_started(self, req, resp, task)
+            self.answer_started(req, resp, task)
             return
         vm = VirtualMachine.get_by_id(vm.id)
-        self.send(req, resp, render_vm(vm, self.urls(req), caller))
+        self.send(req, resp, self.render(req, 'virtualmachine', vm))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, vm_id: int) -> None:
         """Delete: 204 when undeployed, else 202 and a DELETE task."""
-        vm = get_vm(self, req, vm_id)
+        vm = self.lookup(req, 'virtualmachine', vm_id)
         caller = self.require_writer(req)
         self.check(req, vm_id=vm_id)
         task = actions.delete_vm(self.services.engine, caller, vm)
-        if task is None:
-            self.no_content(resp)
-            return
-        answer_started(self, req, resp, task)
+        self.answer_deleted(req, resp, task)
 
 
 class Action(ActionResource):
     """A machine action: deploy, undeploy, poweron, poweroff or reset."""
 
+    kind = 'virtualmachine'
     item = Item
-
-    def entity(self, req: falcon.Request, vm_id: int) -> VirtualMachine:
-        return get_vm(self, req, vm_id)
 
     def start(self, caller: Caller, vm: VirtualMachine) -> Task:
         return actions.start_vm_action(self.services.engine, caller, vm, self.rel)
