@@ -2,7 +2,7 @@
 
 Each :class:`Entity` says what a kind is called in URLs, which model holds
 it, who may see one, how it is titled and rendered, and which routes it has.
-:class:`abiq.links.Urls` builds its URLs from :data:`SEGMENTS`, the resources
+:class:`abiq.links.Urls` builds URLs from the segments registered here, the resources
 find rows with :meth:`Entity.get_visible`, and :mod:`abiq.resources.routes`
 adds its routes. Request bodies name other entities by link, never by id;
 :func:`resolve` turns such an href back into a row.
@@ -29,6 +29,8 @@ from abiq.domain.actions import VM_ACTIONS
 from abiq.errors import bad_request
 from abiq.errors import quoted
 from abiq.exceptions import NotFound
+from abiq.links import SEGMENTS
+from abiq.links import TARGETABLE
 from abiq.representations import accounts
 from abiq.representations import domain
 
@@ -155,8 +157,6 @@ _enterprise_id = attrgetter('enterprise_id')
 
 #: kind -> its entry, in route order
 ENTITIES: dict[str, Entity] = {}
-#: kind -> URL segment, read by :meth:`abiq.links.Urls.of` (a dict get)
-SEGMENTS: dict[str, str] = {}
 #: the kinds a task can target or end on
 KINDS: dict[str, Entity] = {}
 _BY_SEGMENT: dict[str, Entity] = {}
@@ -168,6 +168,7 @@ def register(entity: Entity) -> Entity:
     SEGMENTS[entity.kind] = entity.segment
     if entity.target:
         KINDS[entity.kind] = entity
+        TARGETABLE.add(entity.kind)
         _BY_SEGMENT[entity.segment] = entity
     return entity
 
@@ -177,6 +178,7 @@ def unregister(kind: str) -> None:
     entity = ENTITIES.pop(kind)
     del SEGMENTS[kind]
     KINDS.pop(kind, None)
+    TARGETABLE.discard(kind)
     _BY_SEGMENT.pop(entity.segment, None)
 
 

@@ -17,8 +17,6 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from abiq.caches import BoundedCache
-from abiq.entities import KINDS
-from abiq.entities import SEGMENTS
 
 if TYPE_CHECKING:
     import falcon
@@ -162,6 +160,15 @@ def _joined(scheme: str, host: str, path: str) -> str:
     return f'{scheme}://{host}{path}'
 
 
+# NOTE: filled by abiq.entities.register: the registry knows each kind's URL
+# segment and whether a task can name it; the URL builder only reads them,
+# so it sits below the registry (and the renderers the registry holds).
+#: kind -> URL segment, read by :meth:`Urls.of` (a dict get)
+SEGMENTS: dict[str, str] = {}
+#: the kinds a task can target or end on, read by :meth:`Urls.target`
+TARGETABLE: set[str] = set()
+
+
 class Urls:
     """Builds the absolute URLs and links of one request.
 
@@ -227,6 +234,6 @@ class Urls:
     def target(self, kind: str | None, entity_id: Any) -> str | None:
         """Return the URL of a task's target or result, None when a task
         cannot name that kind."""
-        if kind not in KINDS:
+        if kind not in TARGETABLE:
             return None
         return self.url(SEGMENTS[kind], entity_id)

@@ -32,7 +32,16 @@ from abiq.mediatypes import VERSIONS
 from abiq.mediatypes import Accepted
 
 if TYPE_CHECKING:
-    from abiq.resources.base import Resource
+    from typing import Protocol
+
+    class Resource(Protocol):
+        """What a precondition is checked against: a resource that answers
+        what its GET answers now (:meth:`abiq.resources.base.Resource.current`)."""
+
+        def current(
+            self, req: falcon.Request, resp: falcon.Response, **ids: Any
+        ) -> None: ...
+
 
 __all__ = [
     'NOT_FINAL',
