@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abiq.credentials import basic_pair
-from abiq.credentials import scheme_of
 from abiq.db.compiled import Compiled
 from abiq.db.counters import account_generation
 from abiq.db.models import Token
@@ -144,10 +143,15 @@ class Authenticator:
                 429 ``429-TOO-MANY-REQUESTS`` for a Basic user name that
                 failed too often from this address.
         """
-        scheme, credentials = scheme_of(header)
+        if not header:
+            raise unauthorized()
+        scheme, _, credentials = header.strip().partition(' ')
+        scheme = scheme.lower()
         if scheme == 'basic':
-            return self._basic(credentials, req)
-        return self._bearer(credentials)
+            return self._basic(credentials.strip(), req)
+        if scheme == 'bearer':
+            return self._bearer(credentials.strip())
+        raise unauthorized('Use HTTP Basic or a Bearer token')
 
     def forget(self) -> None:
         """Drop every remembered credential (accounts changed)."""

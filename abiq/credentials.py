@@ -1,7 +1,6 @@
-"""The ``Authorization`` header, read: its scheme and its credentials.
+"""HTTP Basic credentials, read (RFC 7617): a pure function, no database.
 
-Pure functions (no database, no memory): :class:`abiq.auth.Authenticator`
-verifies what they return.
+:class:`abiq.auth.Authenticator` verifies what :func:`basic_pair` returns.
 """
 
 from __future__ import annotations
@@ -11,22 +10,7 @@ import binascii
 
 from abiq.errors import unauthorized
 
-__all__ = ['basic_pair', 'scheme_of']
-
-
-def scheme_of(header: str | None) -> tuple[str, str]:
-    """Return the scheme (``basic`` or ``bearer``) and credentials of a header.
-
-    Raises:
-        ApiError: 401 when there is no header or another scheme.
-    """
-    if not header:
-        raise unauthorized()
-    scheme, _, credentials = header.strip().partition(' ')
-    scheme = scheme.lower()
-    if scheme not in ('basic', 'bearer'):
-        raise unauthorized('Use HTTP Basic or a Bearer token')
-    return scheme, credentials.strip()
+__all__ = ['basic_pair']
 
 
 def basic_pair(credentials: str) -> tuple[str, str, str]:

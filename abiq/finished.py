@@ -58,12 +58,6 @@ class Answer:
         """Return the answer's entity tag (quoted), if it has one."""
         return self.headers.get('etag')
 
-    def send(self, resp: falcon.Response) -> None:
-        """Make ``resp`` this answer."""
-        resp.status = self.status
-        resp.data = self.body
-        resp.set_headers(self.headers)
-
 
 class FinishedTasks:
     """A bounded memory of answers to GETs of finished tasks.

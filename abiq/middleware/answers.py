@@ -21,7 +21,6 @@ from abiq.preconditions import not_modified
 if TYPE_CHECKING:
     import falcon
 
-    from abiq.finished import Answer
     from abiq.finished import FinishedTasks
 
 __all__ = ['AnswerCache']
@@ -60,23 +59,22 @@ class AnswerCache:
         # while the responder runs leave nothing stale behind.
         epoch = self.finished.accounts.epoch
         found = self.finished.find(key, context.caller)
-        if found is not None and self._answer(req, resp, found):
-            resp.complete = True
+        if found is None:
+            context.answer_key = (key, epoch)
             return
-        context.answer_key = (key, epoch)
-
-    def _answer(self, req: falcon.Request, resp: falcon.Response, found: Answer):
-        """Send a kept answer; False when the request is a long poll to hold."""
         wait = requested_wait(req.get_header('Prefer'), self.max_wait)
         if wait and matches(req.if_none_match, found.etag, weak=True):
             # NOTE: unchanged, and the client waits for a change: the
             # responder holds the request (abiq.longpoll).
-            return False
-        found.send(resp)
+            context.answer_key = (key, epoch)
+            return
+        # PERF: the fastest answer abiq gives; written out, not delegated.
+        resp.status, resp.data = found.status, found.body
+        resp.set_headers(found.headers)
         if wait is not None:
             resp.set_header('Preference-Applied', f'wait={wait}')
         not_modified(req, resp)
-        return True
+        resp.complete = True
 
     def process_response(
         self,
