@@ -62,18 +62,23 @@ class AnswerCache:
         if found is None:
             context.answer_key = (key, epoch)
             return
-        wait = requested_wait(req.get_header('Prefer'), self.max_wait)
+        # PERF: headers read from the environ: a plain GET, the fastest path
+        # abiq has, is spared four calls (get_header, requested_wait,
+        # not_modified, matches).
+        prefer = req.env.get('HTTP_PREFER')
+        wait = requested_wait(prefer, self.max_wait) if prefer else None
         if wait and matches(req.if_none_match, found.etag, weak=True):
             # NOTE: unchanged, and the client waits for a change: the
             # responder holds the request (abiq.longpoll).
             context.answer_key = (key, epoch)
             return
-        # PERF: the fastest answer abiq gives; written out, not delegated.
+        # NOTE: written out here, not delegated: one call less each.
         resp.status, resp.data = found.status, found.body
         resp.set_headers(found.headers)
         if wait is not None:
             resp.set_header('Preference-Applied', f'wait={wait}')
-        not_modified(req, resp)
+        if req.env.get('HTTP_IF_NONE_MATCH'):
+            not_modified(req, resp)
         resp.complete = True
 
     def process_response(
@@ -89,4 +94,5 @@ class AnswerCache:
             return
         key, epoch = kept
         self.finished.keep(key, req.context.task, resp, epoch)
-        not_modified(req, resp)
+        if req.env.get('HTTP_IF_NONE_MATCH'):
+            not_modified(req, resp)

@@ -14,25 +14,10 @@ from abiq.db.models import database
 if TYPE_CHECKING:
     import falcon
 
-__all__ = ['STORE_ERRORS', 'Session', 'end_transaction']
+__all__ = ['STORE_ERRORS', 'Session']
 
 #: what a broken connection or a failed statement raises
 STORE_ERRORS = (peewee.DatabaseError, peewee.InterfaceError)
-
-
-def end_transaction() -> None:
-    """Roll back what a failed request left open; return pooled connections."""
-    try:
-        if not database.is_closed() and database.in_transaction():
-            database.rollback()
-        if isinstance(database.obj, PooledDatabase):
-            # NOTE: back to the pool: with several API processes the pool, not
-            # the server threads, bounds connections to PostgreSQL.
-            database.close()
-    except STORE_ERRORS:
-        # NOTE: the connection broke under this request; the answer stands
-        # (a fault was already answered 503), the connection goes.
-        discard_connection()
 
 
 class Session:
@@ -66,5 +51,15 @@ class Session:
         resource: Any,
         req_succeeded: bool,
     ) -> None:
-        """End the transaction a request left open; return the connection."""
-        end_transaction()
+        """Roll back what a failed request left open; return pooled connections."""
+        try:
+            if not database.is_closed() and database.in_transaction():
+                database.rollback()
+            if isinstance(database.obj, PooledDatabase):
+                # NOTE: back to the pool: with several API processes the pool,
+                # not the server threads, bounds connections to PostgreSQL.
+                database.close()
+        except STORE_ERRORS:
+            # NOTE: the connection broke under this request; the answer
+            # stands (a fault was already answered 503), the connection goes.
+            discard_connection()
