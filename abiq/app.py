@@ -8,6 +8,7 @@ from typing import Any
 
 import falcon
 
+from abiq import middleware as mw
 from abiq.auth import Authenticator
 from abiq.codec import Codec
 from abiq.config import Config
@@ -25,9 +26,9 @@ from abiq.finished import FinishedTasks
 from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
-from abiq.middleware import ApiMiddleware
 from abiq.resources import routes
 from abiq.resources.base import Services
+from abiq.signals import AccountEvents
 from abiq.wiring import build_engine
 from abiq.xmlcodec import xml_text
 
@@ -57,16 +58,17 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         bind(database_for(config))
     codec = Codec(config)
     engine = build_engine(config)
-    authenticator = Authenticator(config)
+    accounts = AccountEvents()
     services = Services(
         config,
         codec,
-        authenticator,
+        Authenticator(config, accounts=accounts),
         engine,
         Waiter(engine.changes, config.max_waiters),
-        FinishedTasks(authenticator),
+        FinishedTasks(accounts),
+        accounts,
     )
-    app = AbiqApp(middleware=[*http_middleware(config), ApiMiddleware(services)])
+    app = AbiqApp(middleware=[*http_middleware(config), *_policies(services)])
     app.services = services
     app.routes = []
     app.req_options.strip_url_path_trailing_slash = False
@@ -78,6 +80,23 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
     app.add_error_handler(ApiError, handler.api_error)
     app.add_error_handler(DomainError, handler.domain_error)
     return app
+
+
+def _policies(services: Services) -> list[Any]:
+    """Return abiq's own middleware, in order (see :mod:`abiq.middleware`)."""
+    # NOTE: falcon runs process_response in the reverse order: the answer is
+    # kept, or stored for its key, before the accounts' listeners are told,
+    # X-Request-Id is set, and the session ends (its rollback last).
+    config = services.config
+    return [
+        mw.Session(),
+        mw.RequestText(config),
+        mw.Negotiation(services.codec.negotiator),
+        mw.Authentication(services.authenticator),
+        mw.AccountChanges(services.accounts),
+        mw.AnswerCache(services.finished, config.max_wait),
+        mw.Idempotency(config),
+    ]
 
 
 def _add_routes(app: AbiqApp, services: Services, prefix: str) -> None:

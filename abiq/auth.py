@@ -9,8 +9,6 @@ pair gets 429 before any slow hash is paid.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -22,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from abiq.credentials import basic_pair
 from abiq.db.compiled import Compiled
 from abiq.db.counters import account_generation
 from abiq.db.models import Token
@@ -34,6 +33,7 @@ from abiq.errors import unauthorized
 from abiq.passwords import hash_secret
 from abiq.passwords import verify_password
 from abiq.peers import client_address
+from abiq.signals import AccountEvents
 
 if TYPE_CHECKING:
     import falcon
@@ -84,10 +84,11 @@ class Authenticator:
     A verified credential (a Basic user name and password, or a token) is
     remembered for ``cache_seconds``, so a request usually needs no query
     and never the slow password hash. What is remembered is dropped when
-    accounts change: at once when the change is made in this process
-    (:meth:`forget`), and within :data:`RECHECK_SECONDS` when it is made
-    elsewhere (another process, ``abiq`` commands), which the database's
-    account generation tells (:mod:`abiq.db.counters`).
+    accounts change (:meth:`forget` listens to ``accounts``): at once when
+    the change is made in this process, and within :data:`RECHECK_SECONDS`
+    when it is made elsewhere (another process, ``abiq`` commands), which
+    the database's account generation tells (:mod:`abiq.db.counters`);
+    seeing it move, this fires ``accounts`` for every listener.
 
     At most ``remember`` credentials are remembered, the oldest (also the
     first to expire) going first. Keys are fixed-size digests and an entry
@@ -98,6 +99,7 @@ class Authenticator:
         config: ``auth_cache_seconds`` (how long a verified credential is
             remembered; 0: never), ``auth_failures_per_minute`` and
             ``trusted_proxies`` (who may name the client's address).
+        accounts: the "accounts changed" signal (a new one when omitted).
         clock: the time in seconds since the epoch, for throttling.
         remember: how many credentials are remembered at most.
     """
@@ -106,6 +108,7 @@ class Authenticator:
         self,
         config: Config,
         *,
+        accounts: AccountEvents | None = None,
         clock: Callable[[], float] = time.time,
         remember: int = MAX_REMEMBERED,
     ) -> None:
@@ -118,7 +121,8 @@ class Authenticator:
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._checked = 0.0
-        self.epoch = 0  # moves whenever the remembered credentials are dropped
+        self.accounts = accounts or AccountEvents()
+        self.accounts.subscribe(self.forget)
 
     @property
     def remembered(self) -> int:
@@ -150,11 +154,12 @@ class Authenticator:
         raise unauthorized('Use HTTP Basic or a Bearer token')
 
     def forget(self) -> None:
-        """Drop every remembered credential (accounts changed here)."""
+        """Drop every remembered credential (accounts changed)."""
+        # NOTE: and ask the database again at the next credential: a request
+        # that read an account before this change may remember it after.
         with self._lock:
             self._cache = OrderedDict()
             self._checked = 0.0
-            self.epoch += 1
         self.failures.forget()
 
     # -- remembering ---------------------------------------------------------
@@ -173,11 +178,13 @@ class Authenticator:
     def _recheck(self, now: float) -> None:
         generation = account_generation()
         with self._lock:
-            if generation != self._generation:
-                self._cache = OrderedDict()
-                self._generation = generation
-                self.epoch += 1
-            self._checked = now
+            moved, self._generation = generation != self._generation, generation
+        if moved:
+            # NOTE: changed elsewhere: forgotten here too (this included).
+            # Throttled pairs go through the database again, which marks
+            # them anew: only remembered credentials needed the marks.
+            self.accounts.changed()
+        self._checked = now
 
     def _remember(self, key: bytes | str, entry: _Remembered) -> None:
         if not self.cache_seconds:
@@ -198,13 +205,7 @@ class Authenticator:
     # -- schemes -------------------------------------------------------------
 
     def _basic(self, credentials: str, req: falcon.Request | None) -> Caller:
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode('utf-8')
-        except (binascii.Error, UnicodeDecodeError) as ex:
-            raise unauthorized('Malformed Basic credentials') from ex
-        name, sep, password = decoded.partition(':')
-        if not sep:
-            raise unauthorized('Malformed Basic credentials')
+        decoded, name, password = basic_pair(credentials)
         # NOTE: keyed by an HMAC under a per-process key, so the memory of
         # this process never holds a password, nor a hash one could attack.
         key = hmac.new(self._key, decoded.encode(), hashlib.sha256).digest()

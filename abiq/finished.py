@@ -6,13 +6,13 @@ expires and is purged. Its representation does not depend on who reads it
 either: the links that do (``cancel``, ``retry``, ``edit``) are never shown
 on a finished task. So the whole answer (status, body, headers) of one
 representation is kept, keyed by task, media type and base URL, and served
-again without the database.
+again without the database (:class:`abiq.middleware.AnswerCache`).
 
 Two things still apply to every request served from here: the caller must
 be allowed to see the task's enterprise (else the database path answers its
 404), and the task must not have expired. Deleting a user takes the task's
-``user`` link away, so every entry is dropped when accounts change (the
-authenticator's epoch).
+``user`` link away, so every answer is forgotten when accounts change
+(:class:`abiq.signals.AccountEvents`).
 """
 
 from __future__ import annotations
@@ -22,89 +22,103 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
-import falcon
-
 from abiq.caches import BoundedCache
 from abiq.db.models import utcnow
 
 if TYPE_CHECKING:
-    from abiq.auth import Authenticator
+    import falcon
+
     from abiq.auth import Caller
     from abiq.db.models import Task
+    from abiq.signals import AccountEvents
 
-__all__ = ['FinishedTasks']
+__all__ = ['Answer', 'FinishedTasks']
 
 # NOTE: what one kept answer holds besides its body, headers and key: the
-# _Answer, the key tuple and the cache's slot.
+# Answer, the key tuple and the cache's slot.
 _ANSWER_BYTES = 1024
+# NOTE: what a request asked for, not the representation: a kept answer is
+# served to requests that did not ask to wait.
+_NOT_KEPT = ('preference-applied',)
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
+    """The answer to a GET of a finished task, as it was sent."""
+
     enterprise_id: int
     expires_at: dt.datetime | None
-    revision: int
     epoch: int
     status: str
     body: bytes
     headers: dict[str, str]
+
+    @property
+    def etag(self) -> str | None:
+        """Return the answer's entity tag (quoted), if it has one."""
+        return self.headers.get('etag')
 
 
 class FinishedTasks:
     """A bounded memory of answers to GETs of finished tasks.
 
     Args:
-        authenticator: whose epoch tells when accounts changed.
+        accounts: the signal that accounts changed (every answer is then
+            forgotten; its epoch tells an answer read before from after).
         size: how many answers are kept (the least recently used go first).
         max_bytes: how many bytes of bodies, headers and keys are kept.
     """
 
     def __init__(
         self,
-        authenticator: Authenticator,
+        accounts: AccountEvents,
         size: int = 2048,
         max_bytes: int = 16 * 1024 * 1024,
     ) -> None:
-        self.authenticator = authenticator
-        self.answers: BoundedCache[_Answer] = BoundedCache(size, max_bytes)
+        self.accounts = accounts
+        self.answers: BoundedCache[Answer] = BoundedCache(size, max_bytes)
+        accounts.subscribe(self.forget)
 
-    def answer(self, key: Any, caller: Caller, resp: falcon.Response) -> int | None:
-        """Answer from memory when possible; return the task's revision then.
+    def find(self, key: Any, caller: Caller) -> Answer | None:
+        """Return the answer kept for a key, if this caller may have it now.
 
         Args:
             key: what identifies the representation (task id, media type,
                 base URL).
         """
         found = self.answers.get(key)
-        if found is None or found.epoch != self.authenticator.epoch:
+        if found is None or found.epoch != self.accounts.epoch:
             return None
         if not caller.sees_enterprise(found.enterprise_id):
             return None
         if found.expires_at is not None and found.expires_at <= utcnow():
             self.answers.pop(key)
             return None
-        resp.status = found.status
-        resp.data = found.body
-        resp.set_headers(found.headers)
-        return found.revision
+        return found
 
     def keep(self, key: Any, task: Task, resp: falcon.Response, epoch: int) -> None:
-        """Remember the answer just made for a finished task.
+        """Remember the answer just made for a task, if it is finished.
 
         Args:
-            epoch: the authenticator's epoch before the task was read.
+            epoch: the accounts' epoch before the task was read.
         """
         if task.status != 'finished':
             return
-        answer = _Answer(
+        headers = resp.headers
+        for name in _NOT_KEPT:
+            headers.pop(name, None)
+        answer = Answer(
             task.enterprise_id,
             task.expires_at,
-            task.revision,
             epoch,
             resp.status,
             resp.data,
-            resp.headers,
+            headers,
         )
-        headers = sum(len(name) + len(value) for name, value in answer.headers.items())
-        size = _ANSWER_BYTES + len(answer.body or b'') + headers + len(repr(key))
+        size = sum(len(name) + len(value) for name, value in headers.items())
+        size += _ANSWER_BYTES + len(answer.body or b'') + len(repr(key))
         self.answers.put(key, answer, size)
+
+    def forget(self) -> None:
+        """Forget every answer (accounts changed)."""
+        self.answers.clear()

@@ -104,9 +104,9 @@ def _default_app():
 
 @pytest.fixture
 def app(_default_app, config):
-    # NOTE: every test has a database of its own; credentials the shared app
-    # remembered from another test's database mean nothing here.
-    _default_app.services.authenticator.forget()
+    # NOTE: every test has a database of its own; what the shared app derived
+    # from another test's accounts (credentials, answers) means nothing here.
+    _default_app.services.accounts.changed()
     return _default_app
 
 

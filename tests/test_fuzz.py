@@ -117,7 +117,7 @@ def callers(world) -> dict[str, Api]:
     """A client per role, each with a token: a Bearer token costs a hash
     lookup where a password costs scrypt (tens of ms for every example after
     the fuzzer changes an account and the server forgets credentials)."""
-    APP.services.authenticator.forget()
+    APP.services.accounts.changed()
     # NOTE: a worker process's heartbeat, so /health passes (without one it
     # is a 503 by design, which the fuzzer would report as a server error).
     beat('fuzz:1', 1)
@@ -280,7 +280,9 @@ def test_chained_calls_follow_the_documented_links(callers, known):
     class Machine(fresh.as_state_machine()):
         def setup(self):
             snapshot.backup(database.connection())
-            APP.services.authenticator.forget()
+            # NOTE: and the server forgets what it derived from the data
+            # (credentials, answers of tasks that finished since)
+            APP.services.accounts.changed()
 
         def get_call_kwargs(self, case):
             # NOTE: a generated If-Match or If-Unmodified-Since fails its

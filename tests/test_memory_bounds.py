@@ -27,6 +27,7 @@ from abiq.media import MAX_ACCEPT
 from abiq.media import MediaTypeError
 from abiq.media import Negotiator
 from abiq.resources.openapi import OpenApi
+from abiq.signals import AccountEvents
 from tests.factories import make_tasks
 from tests.served import demo_server
 
@@ -151,8 +152,7 @@ def _finished(body: bytes) -> tuple[types.SimpleNamespace, falcon.Response]:
 
 
 def test_finished_tasks_keep_their_bounds():
-    authenticator = types.SimpleNamespace(epoch=0)
-    finished = FinishedTasks(authenticator, size=50, max_bytes=1 * MIB)
+    finished = FinishedTasks(AccountEvents(), size=50, max_bytes=1 * MIB)
     for number in range(200):
         finished.keep(('task', number), *_finished(b'x' * 100_000), epoch=0)
     assert finished.answers.nbytes <= 1 * MIB

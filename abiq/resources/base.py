@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from abiq.links import Urls
     from abiq.longpoll import Waiter
     from abiq.media import Accepted
+    from abiq.signals import AccountEvents
     from abiq.tasks.engine import Engine
 
 __all__ = ['Body', 'Resource', 'Services']
@@ -40,6 +41,7 @@ class Services:
     engine: Engine
     waiter: Waiter
     finished: FinishedTasks
+    accounts: AccountEvents
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class Resource:
         any_name: methods that may answer with a task; any of our entity
             types in ``Accept`` is read for its format and version only.
         auth: whether the caller must authenticate.
-        changes_accounts: whether its unsafe methods change users or
-            tokens (the remembered credentials are then forgotten).
+        changes_accounts: whether its unsafe methods change users, tokens
+            or enterprises (:class:`abiq.middleware.AccountChanges` then
+            fires the "accounts changed" signal).
         reads: HTTP method -> the body it reads (:meth:`read`).
         paging: the sort and search fields of a collection's GET (:meth:`page`).
         filters: query parameters a GET reads besides paging -> JSON Schema.

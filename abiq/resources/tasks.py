@@ -15,7 +15,6 @@ from abiq.errors import bad_request
 from abiq.errors import quoted
 from abiq.paging import CollectionSpec
 from abiq.preconditions import matches
-from abiq.preconditions import not_modified
 from abiq.representations.tasks import FILTER_RELS
 from abiq.representations.tasks import render_task
 from abiq.resources.base import Body
@@ -181,6 +180,9 @@ class Item(TaskResource):
     reads = {'PUT': Body('task')}
     statuses = {'GET': (200, 303, 304), 'DELETE': (200, 202), 'PATCH': (200, 202, 303)}
     request_headers = {'GET': ('Prefer', 'If-None-Match'), 'PATCH': ('Prefer',)}
+    # NOTE: a finished task's GET is answered from memory, and its 304 made,
+    # by abiq.middleware.AnswerCache, which keeps what this responder answers.
+    answer_cache = True
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Answer the task: 200, or 303 to its result once finished.
@@ -188,25 +190,18 @@ class Item(TaskResource):
         With ``Prefer: wait=N`` an active task (or one matching
         ``If-None-Match``) is answered when it changes, or after N seconds.
         """
-        caller, finished = self.caller(req), self.services.finished
-        key = (task_id, self.accepted(req), self.urls(req).base)
-        epoch = self.services.authenticator.epoch
-        revision = finished.answer(key, caller, resp)
-        active = False
-        if revision is None:
-            task, jobs = records.get_visible_with_jobs(caller, task_id)
-            self.answer_task(req, resp, task, jobs)
-            finished.keep(key, task, resp, epoch)
-            revision, active = task.revision, task.status in ACTIVE
+        caller = self.caller(req)
+        task, jobs = records.get_visible_with_jobs(caller, task_id)
+        self.answer_task(req, resp, task, jobs)
+        # NOTE: the task as first read is what the answer is kept as: one
+        # finished then is answered the same after any wait (or is gone, 404).
+        req.context.task = task
         unchanged = self._not_modified(req, resp)
         wait = self.wait_seconds(req, resp)
-        if wait and (unchanged or (active and not req.if_none_match)):
-            store = self.services.engine.store
+        if wait and (unchanged or (task.status in ACTIVE and not req.if_none_match)):
+            revision, store = task.revision, self.services.engine.store
             self.services.waiter.wait(wait, lambda: store.revision(task_id) != revision)
             self.answer_task(req, resp, *records.get_visible_with_jobs(caller, task_id))
-            unchanged = self._not_modified(req, resp)
-        if unchanged:
-            not_modified(req, resp)
 
     @staticmethod
     def _not_modified(req: falcon.Request, resp: falcon.Response) -> bool:
