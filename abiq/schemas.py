@@ -167,5 +167,7 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 
 def _pointer(error: jsonschema.ValidationError) -> str:
-    parts = [str(part).replace('~', '~0').replace('/', '~1') for part in error.path]
+    parts = [
+        str(part).replace('~', '~0').replace('/', '~1') for part in error.absolute_path
+    ]
     return '/' + '/'.join(parts)

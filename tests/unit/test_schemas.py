@@ -44,6 +44,8 @@ def test_a_nullable_timestamp_reports_its_real_rules():
         for message in messages
     )
     assert not any('any of the given schemas' in v.message for v in found)
+    # NOTE: and they point at the field, not at the document.
+    assert {v.pointer for v in found if 'yesterday' in v.message} == {'/finishedAt'}
 
 
 def test_a_secret_is_never_written_back():
