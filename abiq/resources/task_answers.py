@@ -133,8 +133,12 @@ class TaskResource(TaskAnswers):
         caller = self.require_writer(req)
         task = records.get_visible(caller, task_id)
         self.check(req, task_id=task_id)
-        done = self.services.engine.cancel(task)
-        self.send_task(req, resp, Task.get_by_id(task.id), status=200 if done else 202)
+        engine = self.services.engine
+        done = engine.cancel(task)
+        # NOTE: the task as the cancel left it, read through the engine's store
+        # as the engine itself reads it (one compiled query, no model).
+        cancelled = engine.store.task(task.id)
+        self.send_task(req, resp, cancelled, status=200 if done else 202)
 
     def retry(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         """Retry a failed or cancelled task from its first unfinished job: 202."""
