@@ -43,7 +43,6 @@ class StaticAsset(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer the file; cached for a year when asked for by its digest."""
         asset = self.asset
-        resp.content_type = asset.content_type
         resp.etag = asset.digest
         fresh = req.get_param('v') == asset.digest
         resp.cache_control = _FOREVER if fresh else ('public', 'no-cache')
@@ -51,6 +50,7 @@ class StaticAsset(Resource):
         if matches(req.if_none_match, resp.etag, weak=True):
             resp.status = falcon.HTTP_304
             return
+        resp.content_type = asset.content_type
         resp.data = asset.data
 
 
