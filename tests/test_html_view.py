@@ -378,3 +378,9 @@ def test_the_admin_root_offers_the_diagnostics_form(as_user):
     assert len(page.tree.xpath('//table[@id="jobs"]/tbody/tr')) == 3
     assert page.buttons() == ['cancel']
     assert re.fullmatch(r'.*/tasks/[0-9a-f-]{36}', started.headers['Location'])
+    # cancelled from its page: back to the task's own page, cancelled
+    cancelled = admin.send(page.button('cancel'), 303)
+    assert cancelled.headers['Location'] == started.headers['Location']
+    page = admin.get(cancelled.headers['Location'])
+    assert page.texts('//span[@id="task-status"]') == ['cancelled']
+    assert page.buttons() == ['retry']

@@ -110,6 +110,9 @@ class Codec:
                 'type': SchemaStore.media_type(accepted.format),
             }
         )
+        # NOTE: what the answer represents, for the policies after the
+        # responder (a form's 303 goes to the document's own URL).
+        resp.context.document = doc
         if accepted.view == 'html':
             resp.data = self.html.render(doc, accepted, urls, facts or PageFacts())
         else:

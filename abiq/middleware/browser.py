@@ -152,10 +152,8 @@ class BrowserForms:
         if status == 201 and getattr(resource, 'shows_once', False):
             return
         target = None
-        if status in (201, 202):
-            target = resp.location
-        elif status == 200:
-            target = resp.get_header('Content-Location') or _own_url(req, self.config)
+        if status in (200, 201, 202):
+            target = resp.location or _self_of(resp) or _own_url(req, self.config)
         elif status == 204:
             target = self._next(req)
         if target:
@@ -175,3 +173,10 @@ class BrowserForms:
 def _own_url(req: falcon.Request, config: Config) -> str:
     """Return the request's URL as its links spell it (the base URL's)."""
     return req.context.base + req.path[len(config.prefix) :]
+
+
+def _self_of(resp: falcon.Response) -> str | None:
+    """Return the ``self`` of the document an answer sent, if any."""
+    doc = getattr(resp.context, 'document', None) or {}
+    hrefs = [link['href'] for link in doc.get('links', ()) if link['rel'] == 'self']
+    return hrefs[0] if hrefs else None
