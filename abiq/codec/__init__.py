@@ -121,6 +121,10 @@ class Codec:
             resp.set_header('Link', header)
         describe(resp, accepted)
         resp.vary = ('Accept',)
+        self._describe_type(resp, accepted)
+
+    def _describe_type(self, resp: falcon.Response, accepted: Accepted) -> None:
+        """Say what the body is: a page (with its policies) or our type."""
         if accepted.view == 'html':
             resp.content_type = PAGE_TYPE
             for name, value in PAGE_HEADERS:

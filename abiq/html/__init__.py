@@ -24,6 +24,9 @@ from abiq.html.model import Page
 from abiq.html.model import columns_of
 from abiq.html.model import search_state
 from abiq.html.model import title_of
+from abiq.html.values import anchor
+from abiq.html.values import shown
+from abiq.html.values import table_rows
 
 if TYPE_CHECKING:
     from abiq.links import Urls
@@ -66,6 +69,9 @@ class HtmlView:
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
+        env.filters['shown'] = shown
+        env.filters['anchor'] = anchor
+        env.filters['rows'] = table_rows
         self.template = env.get_template('page.html')
         self.signin_template = env.get_template('signin.html')
 
@@ -116,8 +122,8 @@ class HtmlView:
         self_href = page.href('self')
         rows = []
         for entry in doc['collection']:
-            entry_page = Page(entry)
-            href = entry_page.href('self')
+            selves = [link for link in entry.get('links', ()) if link['rel'] == 'self']
+            href = selves[0]['href'] if selves else None
             rows.append((href, title_of(entry, item), entry))
         action, has, kept = search_state(self_href)
         return {

@@ -11,6 +11,7 @@ then validated by the schema as any body is: the form adds no rules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,10 +69,15 @@ class Field:
         return 'f-' + self.name.replace(':', '-')
 
 
+@functools.lru_cache(maxsize=256)
 def fields_of(
     schemas: SchemaStore, name: str, version: int, required: tuple[str, ...] = ()
-) -> list[Field]:
-    """Return the inputs of a form for a body of media type ``name``."""
+) -> tuple[Field, ...]:
+    """Return the inputs of a form for a body of media type ``name``.
+
+    PERF: remembered; schemas do not change while the process runs, and the
+    arguments are few (a media type name, a version and a resource's list).
+    """
     uri = schemas.uri(name, version)
     schema = schemas.resolve(uri)
     fields = []
@@ -102,7 +108,7 @@ def fields_of(
                 source=relation.source,
             )
         )
-    return fields
+    return tuple(fields)
 
 
 def _resolved(schemas: SchemaStore, uri: str, prop: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +143,7 @@ def _widget(prop: dict[str, Any]) -> str | None:
     }.get(kind)
 
 
-def values_of(fields: list[Field], doc: Mapping[str, Any]) -> dict[str, str]:
+def values_of(fields: tuple[Field, ...], doc: Mapping[str, Any]) -> dict[str, str]:
     """Return a document's values as a form shows them (an edit form)."""
     values = {}
     for field in fields:
@@ -162,7 +168,7 @@ def values_of(fields: list[Field], doc: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def document_of(fields: list[Field], form: Mapping[str, str]) -> dict[str, Any]:
+def document_of(fields: tuple[Field, ...], form: Mapping[str, str]) -> dict[str, Any]:
     """Return the document a submitted form stands for.
 
     A field left empty is left out (creation uses its default, an edit
