@@ -56,6 +56,8 @@ def title_of(doc: dict[str, Any], name: str) -> str:
     for link in doc.get('links', ()):
         if link['rel'] == 'self' and link.get('title'):
             return link['title']
+    if name == 'api':
+        return f'{doc.get("name", "abiq")} API'
     if name == 'task':
         return f'Task {doc.get("type", "")} {doc.get("id", "")}'.strip()
     if 'name' in doc and isinstance(doc['name'], str):

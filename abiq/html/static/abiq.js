@@ -59,6 +59,14 @@
     progress.textContent = task.progress + '%';
     document.getElementById('task-progress-text').textContent = task.progress + '%';
     document.getElementById('task-status').textContent = task.status;
+    // NOTE: the plain fields too (status, progress, times), as text.
+    Object.keys(task).forEach(function (key) {
+      var value = task[key];
+      var dd = document.querySelector('dd[data-field="' + key + '"]');
+      if (dd && (value === null || typeof value !== 'object')) {
+        dd.textContent = value === null ? 'null' : String(value);
+      }
+    });
     var body = document.querySelector('#jobs tbody');
     body.textContent = '';
     (task.jobs || []).forEach(function (job, index) {
