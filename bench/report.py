@@ -13,22 +13,13 @@ __all__ = ['save', 'show']
 
 RESULTS = Path(__file__).resolve().parent / 'results'
 FLOOR = 'floor: fixed'
+HTML_PAGE = 'GET first page html 100k'
 
 
 def show(results: dict) -> None:
     """Print the table, the task and memory figures, and the targets."""
     http = results['http']
-    floor = http[FLOOR]['rps']
-    print()
-    print(
-        f'{"scenario":28} {"req/s":>9} {"p50 ms":>8} {"p99 ms":>8} {"errors":>7} '
-        f'{"x floor":>8}'
-    )
-    for name, fig in http.items():
-        print(
-            f'{name:28} {fig["rps"]:9.0f} {fig["p50_ms"]:8.2f} {fig["p99_ms"]:8.2f} '
-            f'{fig["errors"]:7d} {fig["rps"] / floor:8.2f}'
-        )
+    _table(http, http[FLOOR]['rps'])
     tasks, memory = results['tasks'], results['memory']
     print()
     e2e = tasks['end_to_end_sqlite']
@@ -57,6 +48,8 @@ def show(results: dict) -> None:
         f'abiq serve after {memory["requests"]} requests: RSS {memory["rss_mb"]:.0f} '
         f'MiB, peak {memory["peak_mb"]:.0f} MiB'
     )
+    if 'pages' in results:
+        print(page_line(results['pages']))
     if memory.get('soak_mb'):
         soak = memory['soak_mb']
         print(
@@ -66,6 +59,30 @@ def show(results: dict) -> None:
     print()
     for line in targets(results):
         print(line)
+
+
+def show_pages(results: dict) -> None:
+    """Print what ``--pages`` measured: a page as HTML against its JSON."""
+    _table(results['http'])
+    print()
+    print(page_line(results['pages']))
+    print()
+    for line in rows_of(page_targets(results)):
+        print(line)
+
+
+def _table(http: dict, floor: float | None = None) -> None:
+    print()
+    print(
+        f'{"scenario":28} {"req/s":>9} {"p50 ms":>8} {"p99 ms":>8} {"errors":>7} '
+        f'{"x floor":>8}'
+    )
+    for name, fig in http.items():
+        ratio = f'{fig["rps"] / floor:8.2f}' if floor else f'{"-":>8}'
+        print(
+            f'{name:28} {fig["rps"]:9.0f} {fig["p50_ms"]:8.2f} {fig["p99_ms"]:8.2f} '
+            f'{fig["errors"]:7d} {ratio}'
+        )
 
 
 def targets(results: dict) -> list[str]:
@@ -131,9 +148,55 @@ def targets(results: dict) -> list[str]:
         soak = memory['soak_mb']
         growth = (soak[-1] - soak[0]) / soak[0]
         rows.append(('6. soak growth <= 5%', growth <= 0.05, f'{100 * growth:+.1f}%'))
+    return rows_of(rows + page_targets(results))
+
+
+def rows_of(rows: list[tuple[str, bool, str]]) -> list[str]:
+    """Return target rows (name, met, figure) as printed lines."""
     return [
         f'{"met " if ok else "MISS"} {name:45} {figure}' for name, ok, figure in rows
     ]
+
+
+def page_line(pages: dict) -> str:
+    """Return the in-process figures of a page as JSON and as HTML."""
+    json, html = pages['json'], pages['html']
+    return (
+        f'page of {json["items"]} tasks in process, {pages["rounds"]} calls each: '
+        f'JSON median {json["median_us"]:.0f} us (mean {json["mean_us"]:.0f}, '
+        f'CPU {json["cpu_median_us"]:.0f}; {json["bytes"]} B), '
+        f'HTML median {html["median_us"]:.0f} us (mean {html["mean_us"]:.0f}, '
+        f'CPU {html["cpu_median_us"]:.0f}; {html["bytes"]} B, {html["items"]} rows)'
+    )
+
+
+def page_targets(results: dict) -> list[tuple[str, bool, str]]:
+    """Read the target of issue 15 (a page as HTML <= 2x its JSON) off
+    the in-process figures and, when run, the wrk ones."""
+    rows = []
+    if 'pages' in results:
+        pages = results['pages']
+        rows.append(
+            (
+                '7. HTML page <= 2x JSON, in process',
+                pages['ratio_median'] <= 2,
+                f'{pages["ratio_median"]:.2f}x median '
+                f'({pages["ratio_mean"]:.2f}x mean, '
+                f'{pages["ratio_cpu_median"]:.2f}x CPU)',
+            )
+        )
+    http = results.get('http', {})
+    if HTML_PAGE in http:
+        json, html = http['GET first page 100k'], http[HTML_PAGE]
+        ratio = json['rps'] / html['rps']
+        rows.append(
+            (
+                '7. HTML page <= 2x JSON, over HTTP (wrk)',
+                ratio <= 2,
+                f'{ratio:.2f}x ({json["rps"]:.0f} vs {html["rps"]:.0f} req/s)',
+            )
+        )
+    return rows
 
 
 def save(results: dict) -> None:

@@ -1,7 +1,8 @@
 """``make bench``: abiq side by side with the floor, in one run, on loopback.
 
 Prints one table (req/s, p50, p99, errors, ratio to the floor), the task
-figures (end-to-end throughput, long-poll wake latency), peak RSS, and the
+figures (end-to-end throughput, long-poll wake latency), a page of 25 tasks
+as HTML against its JSON in process (:mod:`bench.pages`), peak RSS, and the
 targets of docs/performance.rst read off this run; writes the figures as
 JSON and a PNG chart under ``bench/results/``. Figures only: nothing here
 passes or fails.
@@ -9,6 +10,7 @@ passes or fails.
     python -m bench.run                # about 5 minutes (more the first time:
                                        # the 1M-task database is built and cached)
     python -m bench.run --soak         # adds the 5-minute RSS soak
+    python -m bench.run --pages        # a page as HTML against JSON only (issue 15)
     BENCH_SECONDS=10 python -m bench.run
 
 Settings: ``BENCH_SECONDS`` (per load run, default 5), ``BENCH_CONNECTIONS``
@@ -32,7 +34,11 @@ from bench.client import Client
 from bench.load import Figures
 from bench.load import Request
 from bench.load import run_load
+from bench.pages import BROWSER
+from bench.pages import page_costs
+from bench.pages import wsgi_app
 from bench.prepare import prepared
+from bench.report import HTML_PAGE
 from bench.servers import Process
 from bench.servers import free_port
 from bench.wakeups import end_to_end
@@ -43,6 +49,7 @@ SECONDS = float(os.environ.get('BENCH_SECONDS', '5'))
 CONNECTIONS = int(os.environ.get('BENCH_CONNECTIONS', '16'))
 JSON = 'application/vnd.abiq.task+json; version=2'
 XML = 'application/vnd.abiq.task+xml; version=2'
+PAGES = 'application/vnd.abiq.tasks+json; version=2'
 QUIET = {'ABIQ_LOG_LEVEL': 'WARNING'}
 RSS_REQUESTS = 100_000
 # NOTE: extra `abiq serve` options to compare settings, e.g. "--threads 4"
@@ -51,8 +58,18 @@ SERVE_ARGS = os.environ.get('BENCH_SERVE_ARGS', '').split()
 
 def best_of_two(request: Request) -> Figures:
     """Run a scenario twice; keep the faster run (the first may be cold)."""
-    runs = [run_load(request, SECONDS, CONNECTIONS) for _ in range(2)]
-    return max(runs, key=lambda figures: figures.rps)
+    return alternating(request)[0]
+
+
+def alternating(*requests: Request) -> list[Figures]:
+    """Run scenarios in turn, twice; keep each one's faster run. Scenarios
+    compared with each other alternate, so a shared machine's drift falls
+    on them alike."""
+    runs: list[list[Figures]] = [[] for _ in requests]
+    for _ in range(2):
+        for request, figures in zip(requests, runs, strict=True):
+            figures.append(run_load(request, SECONDS, CONNECTIONS))
+    return [max(figures, key=lambda run: run.rps) for figures in runs]
 
 
 def serve(
@@ -95,14 +112,14 @@ def floors(db: Path, workdir: Path, task_id: str) -> dict[str, Figures]:
 
 
 def http_scenarios(root: str, label: str) -> dict[str, Figures]:
-    """GET a task (JSON, XML) and the first and last pages of 25."""
+    """GET a task (JSON, XML) and the first and last pages of 25 (the
+    first of 100k as HTML too)."""
     client = Client(root)
     tasks = client.get(client.get(root).link('tasks'))
     task_url = tasks.doc['collection'][0]['links'][0]['href']
     last_url = tasks.link('last')
     client.close()
     json_get = Request(task_url, headers=(AUTH, ('Accept', JSON)))
-    pages = 'application/vnd.abiq.tasks+json; version=2'
     results = {}
     if label == '100k':
         results['GET task json'] = best_of_two(json_get)
@@ -113,11 +130,27 @@ def http_scenarios(root: str, label: str) -> dict[str, Figures]:
         # read from the database on every request, as a poller sees it.
         running = Request(running_task(root), headers=(AUTH, ('Accept', JSON)))
         results['GET running task json'] = best_of_two(running)
-    for name, url in (('first', tasks.link('first')), ('last', last_url)):
-        results[f'GET {name} page {label}'] = best_of_two(
-            Request(url, headers=(AUTH, ('Accept', pages)))
-        )
+    results.update(page_scenarios(tasks.link('first'), last_url, label))
     return results
+
+
+def page_scenarios(first: str, last: str, label: str) -> dict[str, Figures]:
+    """GET the first and last pages of 25; with 100k tasks, the first page
+    as a browser asks for it too (issue 15), alternating with its JSON."""
+    json_first = Request(first, headers=(AUTH, ('Accept', PAGES)))
+    json_last = Request(last, headers=(AUTH, ('Accept', PAGES)))
+    if label != '100k':
+        return {
+            f'GET first page {label}': best_of_two(json_first),
+            f'GET last page {label}': best_of_two(json_last),
+        }
+    html_first = Request(first, headers=(AUTH, ('Accept', BROWSER)))
+    json_page, html_page = alternating(json_first, html_first)
+    return {
+        f'GET first page {label}': json_page,
+        f'GET last page {label}': best_of_two(json_last),
+        HTML_PAGE: html_page,
+    }
 
 
 def running_task(root: str) -> str:
@@ -198,16 +231,43 @@ def synchronous_normal(db: Path, workdir: Path) -> dict:
     return figures
 
 
+def pages_only(workdir: Path) -> dict:
+    """The figures of issue 15 alone: a page of 25 tasks as HTML against its
+    JSON, in process and over HTTP (100k tasks)."""
+    small = prepared(100_000, workdir)
+    results: dict = {'pages': page_costs(wsgi_app(small.path))}
+    server, root = serve(small.path, workdir, 'serve-pages')
+    try:
+        client = Client(root)
+        tasks = client.get(client.get(root).link('tasks'))
+        client.close()
+        http = page_scenarios(tasks.link('first'), tasks.link('last'), '100k')
+    finally:
+        server.stop()
+    results['http'] = {name: vars(figures) for name, figures in http.items()}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--soak', action='store_true', help='add the 5-minute soak')
+    parser.add_argument(
+        '--pages', action='store_true', help='only a page as HTML against JSON'
+    )
     args = parser.parse_args()
     results: dict = {'settings': {'seconds': SECONDS, 'connections': CONNECTIONS}}
+    if args.pages:
+        with tempfile.TemporaryDirectory(prefix='abiq-bench-') as tmp:
+            results.update(pages_only(Path(tmp)))
+        report.show_pages(results)
+        return
     with tempfile.TemporaryDirectory(prefix='abiq-bench-') as tmp:
         workdir = Path(tmp)
         small = prepared(100_000, workdir)
         big = prepared(1_000_000, workdir)
         http = floors(small.path, workdir, small.task_id)
+        # NOTE: in process while no server runs, so nothing else takes the CPU
+        results['pages'] = page_costs(wsgi_app(small.path))
 
         server, root = serve(small.path, workdir, 'serve-100k')
         try:
