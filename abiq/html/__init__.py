@@ -7,7 +7,6 @@ Jinja2 templates (autoescaped: a value is always text, never markup).
 
 from __future__ import annotations
 
-import functools
 import http
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,6 @@ from abiq.html.assets import ASSETS
 from abiq.html.facts import FormState
 from abiq.html.facts import PageFacts
 from abiq.html.forms import RELATIONS
-from abiq.html.forms import Field
 from abiq.html.forms import fields_of
 from abiq.html.forms import values_of
 from abiq.html.model import Page
@@ -77,17 +75,6 @@ class HtmlView:
         env.filters['rows'] = table_rows
         self.template = env.get_template('page.html')
         self.signin_template = env.get_template('signin.html')
-        # PERF: a form's inputs follow from the schemas alone, which do not
-        # change while the process runs; resolving them again took about a
-        # tenth of a page of 25 tasks (python -m bench.pages).
-        self.fields = functools.lru_cache(maxsize=64)(self._fields_of)
-
-    def _fields_of(
-        self, name: str, version: int, required: tuple[str, ...] = ()
-    ) -> tuple[Field, ...]:
-        """Return the inputs of a form for a body of ``name`` (see
-        :func:`abiq.html.forms.fields_of`), as a tuple: it is shared."""
-        return tuple(fields_of(self.schemas, name, version, required))
 
     def render(
         self, doc: dict[str, Any], accepted: Accepted, urls: Urls, facts: PageFacts
@@ -162,7 +149,7 @@ class HtmlView:
             if body is None or not self.schemas.has(body, 2):
                 continue
             required = self._required(body, rel, method, facts)
-            fields = self.fields(body, 2, required)
+            fields = fields_of(self.schemas, body, 2, required)
             if rel == 'edit':
                 # NOTE: relations are chosen when an entity is created.
                 fields = [field for field in fields if field.widget != 'relation']
@@ -181,7 +168,7 @@ class HtmlView:
         return tuple(key for key in schema.get('required', ()) if key != 'links')
 
     def _refused(self, doc, form: FormState, facts: PageFacts) -> dict:
-        fields = self.fields(form.body, 2) if form.body else ()
+        fields = fields_of(self.schemas, form.body, 2) if form.body else ()
         errors: dict[str, list[str]] = {}
         for entry in doc.get('collection', ()):
             field = _field_of(entry['message'], fields)
