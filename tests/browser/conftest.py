@@ -47,6 +47,10 @@ CHROMIUM_ARGS = (
 # NOTE: seconds per simulated job: a deploy (3 jobs) shows its progress in a
 # page for about a second, long enough to be seen, short enough to be fast.
 SIM_LATENCY = '0.4'
+# NOTE: a task page long-polls (Prefer: wait); a page left while its task
+# runs holds its server thread until the wait ends, and the server's exit
+# waits for it: short waits keep the session's end quick.
+MAX_WAIT = '3'
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ class Accounts:
 def served(tmp_path_factory) -> Iterator[Served]:
     """A real ``abiq serve`` of the demo data, for the whole session."""
     workdir = tmp_path_factory.mktemp('browser')
-    with demo_server(workdir, ABIQ_SIM_LATENCY=SIM_LATENCY) as served:
+    with demo_server(
+        workdir, ABIQ_SIM_LATENCY=SIM_LATENCY, ABIQ_MAX_WAIT=MAX_WAIT
+    ) as served:
         yield served
 
 

@@ -223,8 +223,8 @@ class Browser:
         return self.find(f'dl.fields dd[data-field="{name}"]').text
 
     def rels(self) -> set[str]:
-        """Return the rels of the page's navigation links."""
-        links = self.find_all('nav[aria-label="Links"] a[data-rel]')
+        """Return the rels of the page's links (navigation, paging, views)."""
+        links = self.find_all('a[data-rel]')
         return {link.get_attribute('data-rel') for link in links}
 
     def actions(self) -> set[str]:

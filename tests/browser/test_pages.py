@@ -13,6 +13,7 @@ from tests.support import basic
 def test_the_root_is_a_page_of_the_links_the_json_offers(browser, served, accounts):
     browser.use_basic('demo', 'demo')
     browser.open(served.root)
+    browser.screenshot('root')
 
     assert browser.find('main#main').is_displayed()
     assert browser.find('h1').text
@@ -22,7 +23,6 @@ def test_the_root_is_a_page_of_the_links_the_json_offers(browser, served, accoun
     assert browser.rels() == offered
     assert not {'enterprises', 'diagnostics'} & browser.rels()
     assert not browser.find_all('#diagnostics-form')
-    browser.screenshot('root')
 
 
 def test_the_tab_sends_its_credentials_with_the_pages_requests(browser, other_origin):
