@@ -17,12 +17,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from typing import TypeVar
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import httpx
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from abiq.codec import Codec
@@ -39,6 +44,8 @@ WAIT = 20.0
 # the demo's user, and the viewer the fixtures add to its enterprise
 DEMO = ('demo', 'demo')
 VIEWER = ('vera', 'vera-secret')
+# a template of the demo data
+TEMPLATE = 'alpine-3.20'
 TERMINAL = {'finished', 'failed', 'cancelled'}
 # axe-core's impacts that fail a page (minor and moderate ones are reported
 # by axe but are not errors here)
@@ -82,6 +89,13 @@ note();
 new MutationObserver(note).observe(document.getElementById('main'),
   {subtree: true, attributes: true, childList: true, characterData: true});
 """
+
+
+def with_query(url: str, **params: str) -> str:
+    """Return a URL with query parameters added to (or replacing) its own."""
+    parts = urlsplit(url)
+    query = {**dict(parse_qsl(parts.query)), **params}
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def screenshots_folder() -> Path:
@@ -262,8 +276,8 @@ class Browser:
         )
 
     def follow(self, rel: str) -> None:
-        """Click the navigation link of a rel; wait for its page."""
-        link = self.find(f'nav[aria-label="Links"] a[data-rel="{rel}"]')
+        """Click the (first) link of a rel; wait for its page."""
+        link = self.find(f'a[data-rel="{rel}"]')
         href = link.get_attribute('href')
         self.navigating(link.click)
         assert self.driver.current_url == href, (self.driver.current_url, href)
@@ -279,6 +293,18 @@ class Browser:
             field = self.find(f'{form} #f-{name}')
             field.clear()
             field.send_keys(value)
+
+    def choose(self, css: str, text: str) -> None:
+        """Pick the option of a select whose label shows ``text`` (the
+        page may fill the select after it loaded)."""
+        select = Select(self.find(css))
+
+        def matching() -> list[int]:
+            return [i for i, option in enumerate(select.options) if text in option.text]
+
+        found = self.wait(matching, f'no option of {css} shows {text!r}')
+        assert len(found) == 1, [option.text for option in select.options]
+        select.select_by_index(found[0])
 
     def submit(self, form: str) -> None:
         """Press the submit button of a form; wait for the next page."""

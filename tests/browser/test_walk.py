@@ -4,13 +4,12 @@ deploys the machine and watches the task run live, then powers it off
 
 from __future__ import annotations
 
-from selenium.webdriver.support.select import Select
-
-TEMPLATE = 'alpine-3.20'
+from tests.browser.support import DEMO
+from tests.browser.support import TEMPLATE
 
 
 def test_a_user_deploys_a_new_machine_by_the_pages(browser, served, accounts):
-    browser.use_basic('demo', 'demo')
+    browser.use_basic(*DEMO)
     browser.open(served.root)
 
     browser.follow('virtualappliances')
@@ -22,7 +21,7 @@ def test_a_user_deploys_a_new_machine_by_the_pages(browser, served, accounts):
     browser.screenshot('appliance')
 
     browser.follow('virtualmachines')
-    choose(browser, '#create-form #f-link-template', TEMPLATE)
+    browser.choose('#create-form #f-link-template', TEMPLATE)
     browser.fill('#create-form', name='walker')
     browser.submit('#create-form')
     machine = browser.driver.current_url
@@ -46,15 +45,6 @@ def test_a_user_deploys_a_new_machine_by_the_pages(browser, served, accounts):
     browser.act('poweroff')
     landed_on(browser, machine, state='OFF')
     assert accounts.demo.get(machine).doc['state'] == 'OFF'
-
-
-def choose(browser, css: str, text: str) -> None:
-    """Pick the option of a select whose label shows ``text``."""
-    select = Select(browser.find(css))
-    labels = [option.text for option in select.options]
-    matching = [i for i, label in enumerate(labels) if text in label]
-    assert len(matching) == 1, f'no one option shows {text!r}: {labels}'
-    select.select_by_index(matching[0])
 
 
 def landed_on(browser, url: str, *, state: str) -> None:
