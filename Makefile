@@ -26,7 +26,7 @@ $(TEST_STAMP): $(BIN)/python setup.cfg
 	touch $@ $(STAMP)
 
 run: $(STAMP)
-	@echo "Demo credentials: demo / demo (role user). Try: curl -u demo:demo http://127.0.0.1:8080/api/"
+	@echo "Demo credentials: demo / demo (role user). Open http://127.0.0.1:8080/api/ in a browser, or try: curl -u demo:demo http://127.0.0.1:8080/api/"
 	$(BIN)/abiq init --demo
 	$(BIN)/abiq serve --host 127.0.0.1 --port 8080
 

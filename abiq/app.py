@@ -23,6 +23,7 @@ from abiq.errors import ApiError
 from abiq.errors import api_error_of
 from abiq.exceptions import DomainError
 from abiq.finished import FinishedTasks
+from abiq.html.facts import page_facts
 from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
@@ -93,6 +94,7 @@ def _policies(services: Services) -> list[Any]:
         mw.RequestText(config),
         mw.Negotiation(services.codec.negotiator),
         mw.Authentication(services.authenticator),
+        mw.BrowserForms(config, services.codec.schemas),
         mw.AccountChanges(services.accounts),
         mw.AnswerCache(services.finished, config.max_wait),
         mw.Idempotency(config),
@@ -179,4 +181,8 @@ class _ErrorHandler:
         resp.status = error.status
         for name, value in error.headers.items():
             resp.set_header(name, value)
-        codec.send(resp, doc, accepted, urls)
+        facts = None
+        if accepted.view:
+            resource = getattr(req.context, 'resource', None)
+            facts = page_facts(req, resource, error.status)
+        codec.send(resp, doc, accepted, urls, facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abiq.caches import BoundedCache
 from abiq.errors import quoted
 from abiq.mediatypes import FORMATS
+from abiq.mediatypes import PAGE_TYPES
 from abiq.mediatypes import PLAIN_TYPES
 from abiq.mediatypes import Accepted
 from abiq.mediatypes import MediaRange
@@ -138,11 +139,17 @@ class Negotiator:
         """Choose format and version of an error document (section 6)."""
         best: MediaRange | None = None
         too_long = accept is not None and len(accept) > MAX_ACCEPT
-        for media in () if too_long else parse_accept(accept):
+        ranges = () if too_long else parse_accept(accept)
+        page = _page_q(ranges)
+        for media in ranges:
             if media.format and media.q > 0 and (best is None or media.q > best.q):
                 best = media
             elif best is not None and media.format == 'json' and media.q == best.q:
                 best = media
+        if page > (best.q if best else 0):
+            # NOTE: a browser's error is a page too (the 401 that asks it
+            # to prompt for a password, a 404 it followed a link to).
+            return Accepted('errors', 'json', self.latest, 'html')
         if best is None:
             return Accepted('errors', 'json', self.latest)
         version = self.version_of(best) or self.latest
@@ -240,6 +247,11 @@ def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     return specificity, split[1] or 'json', version
 
 
+def _page_q(ranges: tuple[MediaRange, ...]) -> float:
+    """Return the q a header gives an HTML page (0 when it names none)."""
+    return max((media.q for media in ranges if media.mime in PAGE_TYPES), default=0)
+
+
 def _negotiate(
     neg: Negotiator, accept: str | None, name: str, any_name: bool
 ) -> Accepted | MediaTypeError:
@@ -258,6 +270,9 @@ def _negotiate(
             key = (media.q, found[0], -index)
             if best_key is None or key > best_key:
                 best, best_key = found, key
+    page = _page_q(ranges)
+    if page > (best_key[0] if best_key else 0):
+        return Accepted(name, 'json', neg.latest, 'html')
     if best is not None:
         return Accepted(name, best[1], best[2])
     if bad_version:

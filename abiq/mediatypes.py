@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     'FORMATS',
+    'PAGE_TYPES',
     'PLAIN_TYPES',
     'VERSIONS',
     'Accepted',
@@ -23,6 +24,8 @@ __all__ = [
 #: the API versions every media type is served in
 VERSIONS = (1, 2)
 FORMATS = ('json', 'xml')
+#: the ranges a browser names for a page (API.md section 12)
+PAGE_TYPES = frozenset({'text/html', 'application/xhtml+xml'})
 PLAIN_TYPES = {
     'application/json': 'json',
     'application/xml': 'xml',
@@ -60,7 +63,9 @@ class MediaRange:
 
     @property
     def format(self) -> str | None:
-        """Return the format this range names, if any."""
+        """Return the format this range names, if any (a page names none)."""
+        if self.mime in PAGE_TYPES:
+            return None
         if self.mime.endswith('+json'):
             return 'json'
         if self.mime.endswith('+xml'):
@@ -70,11 +75,22 @@ class MediaRange:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The negotiated representation: media type name, format and version."""
+    """The negotiated representation: media type name, format and version.
+
+    ``view`` is ``'html'`` when a browser asked for a page: the document is
+    still built as JSON is (its links say ``+json``), then shown as HTML
+    (:mod:`abiq.html`).
+    """
 
     name: str
     format: str
     version: int
+    view: str | None = None
+
+    @property
+    def variant(self) -> str:
+        """Return what the bytes are: ``json``, ``xml`` or ``html``."""
+        return self.view or self.format
 
     def content_type(self, vendor: str) -> str:
         """Return the full vendor type with its version."""
@@ -87,7 +103,7 @@ class Accepted:
 
     def as_name(self, name: str) -> Accepted:
         """Return the same format and version for another media type name."""
-        return Accepted(name, self.format, self.version)
+        return Accepted(name, self.format, self.version, self.view)
 
 
 def parse_media_type(text: str, q_default: float = 1.0) -> MediaRange | None:

@@ -133,12 +133,11 @@ def test_unsupported_version_is_406_listing_the_versions(api, world, fmt, versio
         vnd('tasks', 'xml', 1),
         vnd('errors', 'json'),
         vnd('user'),
-        'text/html',
         'text/plain',
         'image/png',
         'application/x-whatever',
         f'{VND}.api+yaml',
-        'text/html, image/*;q=0.5',
+        'text/plain, image/*;q=0.5',
     ],
 )
 def test_nothing_acceptable_is_406_listing_what_the_root_offers(api, world, accept):
@@ -151,7 +150,7 @@ def test_nothing_acceptable_is_406_listing_what_the_root_offers(api, world, acce
 
 def test_406_comes_before_authentication(api, world):
     anonymous = api.as_user(None)
-    assert_406(anonymous.get('/', accept='text/html'))
+    assert_406(anonymous.get('/', accept='image/png'))
     assert anonymous.get('/', accept='application/xml').status == 401
 
 
@@ -270,7 +269,9 @@ def test_following_the_303_with_the_task_accept_lands_on_the_result(
         ('application/json;q=0.9, application/xml', 'xml', 2),
         ('*/*;q=0.1, text/xml', 'xml', 2),
         ('application/xml;q=0.4, */*;q=0.5', 'json', 2),
-        ('text/html, application/xml;q=0.1', 'xml', 2),
+        ('image/png, application/xml;q=0.1', 'xml', 2),
+        # a page only when preferred (API.md section 12): a tie is ours
+        ('text/html, application/xml', 'xml', 2),
         # q=0 means "not acceptable"
         ('application/json;q=0, application/xml;q=0.1', 'xml', 2),
         (f'{VND}.api+json;q=0, {VND}.api+xml;q=0.2', 'xml', 2),
@@ -425,14 +426,14 @@ def test_404_error_format_follows_accept(api, world, accept, fmt, version):
 @pytest.mark.parametrize(
     ('accept', 'fmt', 'version'),
     [
-        ('text/html', 'json', 2),
-        ('text/html, image/png;q=0.5', 'json', 2),
+        ('text/plain', 'json', 2),
+        ('text/plain, image/png;q=0.5', 'json', 2),
         (vnd('template', 'xml', 1), 'xml', 1),
         (vnd('template', 'json', 1), 'json', 1),
         (vnd('tasks', 'xml'), 'xml', 2),
         (vnd('api', 'xml', 7), 'xml', 2),
         (vnd('api', 'json', 7), 'json', 2),
-        (f'text/html, {vnd("users", "xml", 1)};q=0.5', 'xml', 1),
+        (f'text/plain, {vnd("users", "xml", 1)};q=0.5', 'xml', 1),
         (f'{vnd("users", "xml", 1)};q=0.5, {vnd("user", "json", 1)};q=0.5', 'json', 1),
         (f'{vnd("users", "xml", 1)};q=0.9, {vnd("user", "json", 1)};q=0.5', 'xml', 1),
     ],
@@ -560,7 +561,6 @@ def test_accepted_request_content_types(api, world, content_type, body):
         ('text/plain', TASK_JSON),
         (None, TASK_JSON),
         ('text/html', TASK_JSON),
-        ('application/x-www-form-urlencoded', 'type=BACKUP'),
         ('text/xml', TASK_XML),
         (vnd('enterprise', 'json'), TASK_JSON),
         (vnd('tasks', 'json'), TASK_JSON),
@@ -572,6 +572,18 @@ def test_unsupported_request_content_type_is_415(api, world, content_type, body)
     answer = api.post(create_href(api), body, content_type=content_type, status=415)
     assert_negotiated(answer, 'errors', 'json', 2)
     assert answer.codes == ['415-UNSUPPORTED-MEDIA-TYPE']
+    assert task_count(api) == 0
+
+
+def test_a_form_without_a_pages_csrf_token_is_refused(api, world):
+    # API.md section 12: a form is a page's, and carries the caller's token;
+    # one without it may be another site's, so it changes nothing.
+    form = 'application/x-www-form-urlencoded'
+    answer = api.post(create_href(api), 'type=BACKUP', content_type=form, status=403)
+    assert (
+        answer.codes == ['403-FORBIDDEN']
+        and 'CSRF' in answer.doc['collection'][0]['message']
+    )
     assert task_count(api) == 0
 
 
@@ -660,7 +672,7 @@ def test_vm_action_answers_the_task_as_accept_asks(
 
 @pytest.mark.parametrize(
     'accept',
-    [vnd('virtualmachine', 'xml', 9), vnd('task', 'json', 3), 'text/html'],
+    [vnd('virtualmachine', 'xml', 9), vnd('task', 'json', 3), 'image/png'],
 )
 def test_unacceptable_action_is_406_and_starts_nothing(api, world, machine, accept):
     _, vm = machine

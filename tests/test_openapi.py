@@ -173,8 +173,24 @@ def test_a_read_and_an_action_document_their_answers(api, world):
         'application/vnd.abiq.task+json; version=1',
         'application/vnd.abiq.task+xml; version=2',
         'application/vnd.abiq.task+xml; version=1',
+        # API.md section 12: the page a browser gets instead
+        'text/html',
     ]
     assert deploy['404'] == {'$ref': '#/components/responses/404'}
+
+
+def test_the_html_view_and_the_browser_operations_are_documented(api, world):
+    document = _document(api)
+    paths = document['paths']
+    root = paths['/']['get']['responses']['200']['content']
+    assert root['text/html'] == {'schema': {'type': 'string'}}
+    errors = document['components']['responses']['404']['content']
+    assert 'text/html' in errors
+    assert set(paths['/signin']) >= {'get', 'post'}
+    assert 'text/html' in paths['/signin']['get']['responses']['200']['content']
+    css = paths['/static/abiq.css']['get']['responses']['200']['content']
+    assert list(css) == ['text/css']
+    assert paths['/static/abiq.js']['get']['security'] == []
 
 
 def test_collections_document_paging_and_their_filters(api, world):

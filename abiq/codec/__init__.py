@@ -26,6 +26,10 @@ from abiq.codec.bodies import schema_violations
 from abiq.codec.inbound import INBOUND
 from abiq.errors import ApiError
 from abiq.errors import ErrorItem
+from abiq.html import CONTENT_TYPE as PAGE_TYPE
+from abiq.html import PAGE_HEADERS
+from abiq.html import HtmlView
+from abiq.html import PageFacts
 from abiq.limits import plain_link_rule
 from abiq.linkheader import link_header
 from abiq.media import Accepted
@@ -57,6 +61,7 @@ class Codec:
         self.config = config
         self.negotiator = Negotiator(config.vendor, VERSIONS)
         self.schemas = SchemaStore(config.schema_dir)
+        self.html = HtmlView(self.schemas)
         self.plans: dict[tuple[str, int], Element] = {}
         self.xsds: dict[tuple[str, int], etree.XMLSchema] = {}
         for name, version in self.schemas.names():
@@ -87,11 +92,14 @@ class Codec:
         doc: dict[str, Any],
         accepted: Accepted,
         urls: Urls,
+        facts: PageFacts | None = None,
     ) -> None:
         """Write a document as the response body, with its headers.
 
         The ``describedby`` link to the document's own schema is added here,
-        so no representation can forget it.
+        so no representation can forget it. A browser's page (the ``html``
+        view) is the same document shown by :mod:`abiq.html`, with
+        ``facts`` about the request.
         """
         links = doc.setdefault('links', [])
         schema = urls.schema(accepted.name, accepted.version, accepted.format)
@@ -102,12 +110,27 @@ class Codec:
                 'type': SchemaStore.media_type(accepted.format),
             }
         )
-        resp.data = self.dump(doc, accepted)
+        # NOTE: what the answer represents, for the policies after the
+        # responder (a form's 303 goes to the document's own URL).
+        resp.context.document = doc
+        if accepted.view == 'html':
+            resp.data = self.html.render(doc, accepted, urls, facts or PageFacts())
+        else:
+            resp.data = self.dump(doc, accepted)
         if header := link_header(doc):
             resp.set_header('Link', header)
         describe(resp, accepted)
-        resp.content_type = accepted.content_type(self.config.vendor)
         resp.vary = ('Accept',)
+        self._describe_type(resp, accepted)
+
+    def _describe_type(self, resp: falcon.Response, accepted: Accepted) -> None:
+        """Say what the body is: a page (with its policies) or our type."""
+        if accepted.view == 'html':
+            resp.content_type = PAGE_TYPE
+            for name, value in PAGE_HEADERS:
+                resp.set_header(name, value)
+            return
+        resp.content_type = accepted.content_type(self.config.vendor)
         for name, value in self._deprecation_headers.get(accepted.version, ()):
             resp.set_header(name, value)
 

@@ -13,6 +13,9 @@ component          before the responder                  after it (reverse order
                    or a path/query not UTF-8
 ``Negotiation``    ``accepted``, ``urls`` (406)
 ``Authentication`` ``caller`` (401, 429)
+``BrowserForms``   403 for a cross-site write (before       303 for a form's success
+                   routing); a form read as its body,
+                   its CSRF token checked
 ``AccountChanges``                                       fire "accounts changed"
 ``AnswerCache``    a finished task from memory           keep the task's answer; 304
 ``Idempotency``    claim or replay a keyed POST          store the keyed answer
@@ -27,6 +30,7 @@ transaction ends.
 from __future__ import annotations
 
 from abiq.middleware.answers import AnswerCache
+from abiq.middleware.browser import BrowserForms
 from abiq.middleware.identity import AccountChanges
 from abiq.middleware.identity import Authentication
 from abiq.middleware.keyed import Idempotency
@@ -38,6 +42,7 @@ __all__ = [
     'AccountChanges',
     'AnswerCache',
     'Authentication',
+    'BrowserForms',
     'Idempotency',
     'Negotiation',
     'RequestText',

@@ -54,6 +54,9 @@ class AnswerCache:
         if req.method not in _READS or not getattr(resource, 'answer_cache', False):
             return
         context = req.context
+        if context.accepted.view:
+            # NOTE: a page holds its caller's CSRF token: never shared.
+            return
         key = (params['task_id'], context.accepted, context.base)
         # NOTE: the epoch before the task is read: accounts that change
         # while the responder runs leave nothing stale behind.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from abiq.html.csrf import TOKEN_COOKIE
+
 if TYPE_CHECKING:
     import falcon
 
@@ -17,7 +19,8 @@ _SAFE = frozenset({'GET', 'HEAD', 'OPTIONS'})
 
 
 class Authentication:
-    """Falcon middleware: ``req.context.caller``, from ``Authorization``.
+    """Falcon middleware: ``req.context.caller``, from ``Authorization``
+    (or the token form's cookie).
 
     A resource that declares ``auth = False`` is open to anyone; its
     caller is None.
@@ -39,6 +42,12 @@ class Authentication:
         """Authenticate the caller, unless the resource is open."""
         if getattr(resource, 'auth', True):
             header = req.get_header('Authorization')
+            if header is None and (token := req.cookies.get(TOKEN_COOKIE)):
+                # NOTE: the token form's cookie (abiq.html): a Bearer token
+                # the browser sends by itself, so its writes need the CSRF
+                # token too (abiq.middleware.browser).
+                header = f'Bearer {token}'
+                req.context.cookie_auth = True
             req.context.caller = self.authenticator.authenticate(header, req)
         else:
             req.context.caller = None

@@ -269,7 +269,7 @@ class _Builder:
         return answer
 
     def _content(self, names: Iterable[str]) -> dict[str, Any]:
-        return {
+        content = {
             f'application/vnd.{self.vendor}.{name}+{fmt}; version={version}': {
                 'schema': {'$ref': f'#/components/schemas/{name}_v{version}'}
             }
@@ -277,6 +277,9 @@ class _Builder:
             for fmt in FORMATS
             for version in _NEWEST_FIRST
         }
+        # NOTE: a browser gets the page of the same answer (API.md section 12)
+        content['text/html'] = {'schema': {'type': 'string'}}
+        return content
 
     def _error_response(self, status: int) -> dict[str, Any]:
         headers = {'X-Request-Id': {'$ref': '#/components/headers/X-Request-Id'}}

@@ -11,6 +11,7 @@ import falcon
 from abiq import preconditions
 from abiq.entities import ENTITIES
 from abiq.errors import forbidden
+from abiq.html.facts import page_facts
 from abiq.paging import CollectionSpec
 from abiq.paging import Page
 from abiq.paging import PageParams
@@ -173,7 +174,8 @@ class Resource:
         accepted = self.accepted(req)
         if name and name != accepted.name:
             accepted = accepted.as_name(name)
-        self.codec.send(resp, doc, accepted, self.urls(req))
+        facts = page_facts(req, self, resp.status_code) if accepted.view else None
+        self.codec.send(resp, doc, accepted, self.urls(req), facts)
         if req.method in ('GET', 'HEAD'):
             preconditions.not_modified(req, resp)
         preconditions.without_validators(req, resp)

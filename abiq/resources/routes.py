@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from abiq.entities import ENTITIES
+from abiq.html.assets import ASSETS
+from abiq.resources import browser
 from abiq.resources import crud
 from abiq.resources import enterprises
 from abiq.resources import health
@@ -103,7 +105,11 @@ def table(
         ('/openapi.json', openapi.OpenApi(services, routes)),
         ('/health', health.Health(services)),
         ('/diagnostics', task_actions.Diagnostics(services)),
+        ('/signin', browser.SignIn(services)),
+        ('/signout', browser.SignOut(services)),
     )
+    for name, asset in ASSETS.items():
+        yield f'/static/{name}', browser.StaticAsset(services, asset)
     for entity in ENTITIES.values():
         yield from _entity_routes(services, entity)
 

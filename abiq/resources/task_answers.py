@@ -11,6 +11,7 @@ import falcon
 from abiq import idempotency
 from abiq import preconditions
 from abiq.db.models import Task
+from abiq.html.facts import page_facts
 from abiq.longpoll import requested_wait
 from abiq.representations.tasks import render_task
 from abiq.representations.tasks import result_href
@@ -50,7 +51,8 @@ class TaskAnswers(Resource):
         accepted = self.accepted(req).as_name('task')
         urls = self.urls(req)
         doc = render_task(task, jobs, urls, self.caller(req), accepted.version)
-        self.codec.send(resp, doc, accepted, urls)
+        facts = page_facts(req, self, status) if accepted.view else None
+        self.codec.send(resp, doc, accepted, urls, facts)
         resp.status = status
         resp.set_header('Last-Modified', http_date(task.updated_at))
         if task.status == 'finished':

@@ -64,6 +64,9 @@ class Collection(Resource):
             extra.append(urls.link('create', href_for([]), 'token'))
         self.list_page(req, resp, 'token', select, href_for, extra)
 
+    # NOTE: a form's 201 is shown, not redirected: the secret is shown once.
+    shows_once = True
+
     def on_post(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
         """Create a token for yourself: 201, with the secret shown this once.
 

@@ -14,6 +14,7 @@ from abiq.auth import Caller
 from abiq.db.models import User
 from abiq.db.models import utcnow
 from abiq.finished import FinishedTasks
+from abiq.mediatypes import Accepted
 from abiq.middleware import AnswerCache
 from abiq.signals import AccountEvents
 
@@ -114,7 +115,8 @@ class _Context:
         req.context.base = 'http://h/api'
 
     def process_resource(self, req, resp, resource, params) -> None:
-        req.context.accepted, req.context.caller = 'task+json2', self.who
+        req.context.accepted = Accepted('task', 'json', 2)
+        req.context.caller = self.who
 
 
 class _Task:

@@ -66,6 +66,8 @@ LAYERS: dict[str, int] = {
             'abiq.idempotency',
             'abiq.finished',
             'abiq.longpoll',
+            # the pages of the HTML view (shown by the codec, as a format is)
+            'abiq.html',
         ),
         4,
     ),

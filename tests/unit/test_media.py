@@ -88,7 +88,6 @@ def test_q_zero_on_one_version_leaves_the_other(neg):
 @pytest.mark.parametrize(
     'accept',
     [
-        'text/html',
         'application/yaml, image/*',
         '*/*;q=0',
         'application/json;q=0',
@@ -160,10 +159,10 @@ def test_an_accept_over_the_limit_is_431_unparsed(neg):
 def test_short_answers_are_remembered_and_refusals_raised_afresh(neg):
     first = neg.negotiate('application/xml', 'api')
     assert neg.negotiate('application/xml', 'api') is first
-    one = _refusal(neg.negotiate, 'text/html', 'api')
-    two = _refusal(neg.negotiate, 'text/html', 'api')
+    one = _refusal(neg.negotiate, 'image/png', 'api')
+    two = _refusal(neg.negotiate, 'image/png', 'api')
     assert one is not two and one.message == two.message
-    assert neg.answers.get(('text/html', 'api', False)) is not None
+    assert neg.answers.get(('image/png', 'api', False)) is not None
     long_accept = 'application/xml, ' + 'x/y, ' * 60
     assert neg.negotiate(long_accept, 'api').format == 'xml'
     assert neg.answers.get((long_accept, 'api', False)) is None
@@ -201,7 +200,7 @@ def test_version_of(neg, text, version):
     ('accept', 'fmt', 'version'),
     [
         (None, 'json', 2),
-        ('text/html', 'json', 2),
+        ('image/png', 'json', 2),
         ('application/xml', 'xml', 2),
         (f'{VND}.task+xml; version=1', 'xml', 1),
         (f'{VND}.api+xml; version=7', 'xml', 2),
@@ -265,3 +264,39 @@ def test_a_vendor_of_its_own(neg):
     accept = 'application/vnd.acme.api+xml; version=1'
     assert other.negotiate(accept, 'api') == Accepted('api', 'xml', 1)
     assert _refusal(neg.negotiate, accept, 'api').status == 406
+
+
+BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+
+
+@pytest.mark.parametrize(
+    'accept',
+    [
+        BROWSER,
+        'text/html',
+        'application/xhtml+xml',
+        'text/html, application/xml;q=0.9',
+        f'text/html, {VND}.api+json;q=0.5',
+    ],
+)
+def test_a_browser_that_prefers_a_page_gets_the_html_view(neg, accept):
+    # API.md section 2: text/html preferred over every type we serve.
+    page = Accepted('api', 'json', 2, 'html')
+    assert neg.negotiate(accept, 'api') == page
+    assert neg.negotiate(accept, 'api').variant == 'html'
+    assert neg.error_format(accept) == Accepted('errors', 'json', 2, 'html')
+
+
+@pytest.mark.parametrize(
+    ('accept', 'fmt'),
+    [
+        # a tie on q goes to the API's own types, not to the page
+        ('text/html, application/json', 'json'),
+        ('application/xml, text/html', 'xml'),
+        ('text/html;q=0.5, */*', 'json'),
+        ('text/html;q=0, application/xml', 'xml'),
+    ],
+)
+def test_a_page_loses_to_our_types_unless_it_is_preferred(neg, accept, fmt):
+    accepted = neg.negotiate(accept, 'api')
+    assert (accepted.view, accepted.format) == (None, fmt)
