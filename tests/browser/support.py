@@ -57,8 +57,8 @@ FETCH = """
 const [url, init, done] = arguments;
 fetch(url, init).then(
   async (resp) => done({status: resp.status, type: resp.headers.get('Content-Type'),
-                        body: await resp.text()}),
-  (ex) => done({status: 0, type: null, body: String(ex)}));
+                        vary: resp.headers.get('Vary'), body: await resp.text()}),
+  (ex) => done({status: 0, type: null, vary: null, body: String(ex)}));
 """
 AXE_RUN = """
 const done = arguments[arguments.length - 1];
@@ -235,6 +235,11 @@ class Browser:
     def field(self, name: str) -> str:
         """Return the text of a field of the shown resource."""
         return self.find(f'dl.fields dd[data-field="{name}"]').text
+
+    def fields(self) -> set[str]:
+        """Return the names of the top-level fields the page shows."""
+        shown = self.find_all('dl.fields > dd[data-field]')
+        return {field.get_attribute('data-field') for field in shown}
 
     def rels(self) -> set[str]:
         """Return the rels of the page's links (navigation, paging, views)."""

@@ -42,3 +42,23 @@ def test_a_user_gets_the_buttons_and_forms_its_json_offers(
         assert form.find_element('css selector', 'input[name=csrf]').get_attribute(
             'value'
         ), form.get_attribute('data-rel')
+
+
+@pytest.mark.parametrize('page', PAGES)
+@pytest.mark.parametrize('who', [DEMO, VIEWER], ids=['user', 'viewer'])
+def test_a_page_shows_every_link_and_field_of_its_json(
+    browser, accounts, pages, page, who
+):
+    browser.use_basic(*who)
+    browser.open(pages[page])
+    api = accounts.demo if who == DEMO else accounts.viewer
+    doc = api.get(pages[page]).doc
+
+    offered = {link['rel'] for link in doc['links']}
+    forms = {rel for rel in ('edit', 'create') if browser.find_all(f'#{rel}-form')}
+    shown = browser.rels() | browser.actions() | forms
+    assert offered <= shown, f'not on the page: {offered - shown}'
+    if 'collection' in doc:
+        assert browser.find('#total-size').text == str(doc['totalSize'])
+    else:
+        assert browser.fields() == set(doc) - {'links'}
