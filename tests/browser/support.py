@@ -163,6 +163,11 @@ class JsonApi:
         ]
         return item
 
+    def new_token(self, root: str, name: str) -> str:
+        """Create a token for the signed-in user; return its secret."""
+        me = self.follow(self.get(root), 'currentuser')
+        return self.create(self.follow(me, 'tokens'), {'name': name}).doc['secret']
+
     def ended(self, task_url: str) -> Answer:
         """Poll a task until it is terminal; return its last answer."""
         return eventually(lambda: _if_terminal(self.get(task_url)), timeout=WAIT)

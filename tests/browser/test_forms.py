@@ -72,6 +72,7 @@ def test_a_new_tokens_secret_is_shown_once_and_signs_in(browser, served):
     assert secret not in browser.find('html').get_attribute('outerHTML')
 
     browser.submit('#signout-form')
+    assert browser.driver.current_url == served.root + 'signin'
     assert not browser.driver.get_cookies()
     # NOTE: a 401 page asks for Basic credentials: headless Chromium shows
     # nothing while it would be asking

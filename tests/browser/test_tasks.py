@@ -10,10 +10,7 @@ import pytest
 @pytest.fixture
 def admin_tab(browser, served, accounts):
     """The tab signed in as the admin with a new token (the sign-in page)."""
-    me = accounts.admin.follow(accounts.admin.get(served.root), 'currentuser')
-    tokens = accounts.admin.follow(me, 'tokens')
-    token = accounts.admin.create(tokens, {'name': 'browser sign-in'})
-    browser.sign_in_with_token(token.doc['secret'])
+    browser.sign_in_with_token(accounts.admin.new_token(served.root, 'browser'))
     assert browser.find('#caller').text == 'admin'
     return browser
 
