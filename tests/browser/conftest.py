@@ -137,6 +137,10 @@ def chrome() -> Iterator[webdriver.Chrome]:
         pytest.skip(f'chromium would not start under chromedriver: {ex.msg}')
     # NOTE: Network.setExtraHTTPHeaders (Browser.use_basic) needs the domain on.
     driver.execute_cdp_cmd('Network.enable', {})
+    # NOTE: bounds for a page that never loads and a script that never
+    # calls back (a fetch() waiting on a 401's Basic prompt, say)
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(30)
     yield driver
     driver.quit()
 

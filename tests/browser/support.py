@@ -74,15 +74,13 @@ axe.run(document).then(
 # task's result; a note made after a reload is impossible (the observer is
 # gone), so notes of the whole run prove the page updated itself in place.
 RECORD_TASK = """
-window.__marker = 1;
 const notes = [];
 const note = () => {
   notes.push({
     progress: Number(document.getElementById('task-progress').getAttribute('value')),
     status: document.getElementById('task-status').textContent.trim(),
     jobs: Array.from(document.querySelectorAll('#jobs tr[data-job-status]'),
-                     (row) => row.dataset.jobStatus),
-    marker: window.__marker});
+                     (row) => row.dataset.jobStatus)});
   sessionStorage.setItem('abiq-task-notes', JSON.stringify(notes));
 };
 note();
@@ -337,7 +335,6 @@ class Browser:
         violation, listing its id, help and elements."""
         if not self.script('return typeof axe !== "undefined"'):
             self.script(AXE.read_text(encoding='utf-8'))
-        self.driver.set_script_timeout(60)
         violations = self.driver.execute_async_script(AXE_RUN)
         failing = [v for v in violations if v['impact'] in FAILING_IMPACTS]
         assert not failing, f'{self.driver.current_url}:\n' + '\n'.join(
