@@ -10,11 +10,11 @@ from __future__ import annotations
 from abiq.caches import BoundedCache
 from abiq.errors import quoted
 from abiq.mediatypes import FORMATS
-from abiq.mediatypes import PAGE_TYPES
 from abiq.mediatypes import PLAIN_TYPES
 from abiq.mediatypes import Accepted
 from abiq.mediatypes import MediaRange
 from abiq.mediatypes import MediaTypeError
+from abiq.mediatypes import page_q
 from abiq.mediatypes import parse_accept
 from abiq.mediatypes import parse_media_type
 
@@ -140,13 +140,13 @@ class Negotiator:
         best: MediaRange | None = None
         too_long = accept is not None and len(accept) > MAX_ACCEPT
         ranges = () if too_long else parse_accept(accept)
-        page = _page_q(ranges)
+        page = page_q(ranges)
         for media in ranges:
             if media.format and media.q > 0 and (best is None or media.q > best.q):
                 best = media
             elif best is not None and media.format == 'json' and media.q == best.q:
                 best = media
-        if page > (best.q if best else 0):
+        if page > _ours_q(self, ranges):
             # NOTE: a browser's error is a page too (the 401 that asks it
             # to prompt for a password, a 404 it followed a link to).
             return Accepted('errors', 'json', self.latest, 'html')
@@ -247,9 +247,15 @@ def _candidate(neg: Negotiator, media: MediaRange, name: str, any_name: bool):
     return specificity, split[1] or 'json', version
 
 
-def _page_q(ranges: tuple[MediaRange, ...]) -> float:
-    """Return the q a header gives an HTML page (0 when it names none)."""
-    return max((media.q for media in ranges if media.mime in PAGE_TYPES), default=0)
+def _ours_q(neg: Negotiator, ranges: tuple[MediaRange, ...]) -> float:
+    """Return the highest q a header gives any of our types (wildcards
+    included): a page's rival, so that errors are pages when answers are."""
+    ours = [
+        media.q
+        for media in ranges
+        if media.format or media.mime in _ANY_TYPES or neg.vendor_name(media.mime)
+    ]
+    return max(ours, default=0)
 
 
 def _negotiate(
@@ -270,7 +276,7 @@ def _negotiate(
             key = (media.q, found[0], -index)
             if best_key is None or key > best_key:
                 best, best_key = found, key
-    page = _page_q(ranges)
+    page = page_q(ranges)
     if page > (best_key[0] if best_key else 0):
         return Accepted(name, 'json', neg.latest, 'html')
     if best is not None:

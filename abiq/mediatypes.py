@@ -17,6 +17,7 @@ __all__ = [
     'Accepted',
     'MediaRange',
     'MediaTypeError',
+    'page_q',
     'parse_accept',
     'parse_media_type',
 ]
@@ -134,3 +135,8 @@ def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
         return (MediaRange('*/*', (), 1.0),)
     ranges = (parse_media_type(item) for item in header.split(','))
     return tuple(item for item in ranges if item is not None)
+
+
+def page_q(ranges: tuple[MediaRange, ...]) -> float:
+    """Return the q a header gives an HTML page (0 when it names none)."""
+    return max((media.q for media in ranges if media.mime in PAGE_TYPES), default=0)

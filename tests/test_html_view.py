@@ -114,7 +114,9 @@ def test_the_create_form_is_made_from_the_schema_with_a_template_picker(
         'disk',
         'nameservers',
         'link:template',
+        'link:template',  # without JavaScript: its URL typed in (noscript)
     ]
+    assert form.xpath('.//noscript//input[@name="link:template"][@type="url"]')
     (picker,) = form.xpath('.//select[@name="link:template"]')
     assert picker.get('data-options') == twin(api, '/').link('templates')
     assert form.xpath('.//label[@for="f-name"]') and form.xpath(
@@ -384,3 +386,54 @@ def test_the_admin_root_offers_the_diagnostics_form(as_user):
     page = admin.get(cancelled.headers['Location'])
     assert page.texts('//span[@id="task-status"]') == ['cancelled']
     assert page.buttons() == ['retry']
+
+
+def test_what_a_refused_form_shows_again(api, as_user, browser, world):
+    me = twin(api, '/').link('currentuser')
+    form = browser.get(me).form('edit-form')
+    refused = browser.page_of(browser.send(form, 400, password='abc'))
+    assert refused.texts('//p[@id="f-password-error"]')
+    # a typed password never comes back to the page
+    (password,) = refused.tree.xpath('//input[@id="f-password"]')
+    assert password.get('type') == 'password' and not password.get('value')
+    assert b'abc"' not in refused.answer.body
+    # a form refused for what it is (no CSRF token) is not offered again
+    forged = browser.submit(
+        form.get('action'), {'_method': 'PUT', 'email': 'x@y.z'}, 403
+    )
+    assert not browser.page_of(forged).has('//form[@id="refused-form"]')
+
+
+def test_a_new_tokens_page_is_stored_nowhere_and_offers_no_resend(api, browser):
+    tokens = twin(api, twin(api, '/').link('currentuser')).link('tokens')
+    created = browser.send(browser.get(tokens).form('create-form'), 201, name='once')
+    assert created.headers['Cache-Control'] == 'no-store'
+    assert not browser.page_of(created).has('//form[@id="refused-form"]')
+
+
+def test_only_administrators_get_a_delete_button_on_users(api, as_user, world):
+    me = twin(api, '/').link('currentuser')
+    assert Browser(api).get(me).buttons() == []
+    assert Browser(as_user('admin')).get(me).buttons() == ['delete']
+
+
+def test_errors_are_pages_exactly_when_answers_are(api, machine):
+    _, vm_href, _ = machine
+    for accept in ('text/html;q=0.5, */*', 'text/html, application/json'):
+        assert (
+            api.get(vm_href, accept=accept)
+            .headers['Content-Type']
+            .startswith('application/vnd.abiq.virtualmachine+json')
+        )
+        missing = api.get(vm_href + '0', accept=accept, status=404)
+        assert missing.media == ('errors', 'json', 2) and missing.codes
+
+
+def test_a_form_over_the_body_limit_is_refused_unread(config, world):
+    app = make_app(config, max_body=200)
+    browser = Browser(Api(app, app.services.codec, basic('alice')))
+    tasks = twin(browser.api, '/').link('tasks')
+    answer = browser.submit(tasks, {'type': 'X' * 300}, 413)
+    assert browser.page_of(answer).tree.xpath('//li/@data-code') == [
+        '413-PAYLOAD-TOO-LARGE'
+    ]

@@ -35,6 +35,7 @@ __all__ = [
     'from_xml',
     'not_xml',
     'schema_violations',
+    'too_large',
     'whole_numbers',
 ]
 
@@ -45,13 +46,13 @@ _COUNT_LINKS = etree.XPath('count(//link)')
 def body_bytes(req: falcon.Request, limit: int) -> bytes:
     """Return a request's body, refusing one over ``limit`` bytes or empty."""
     if req.content_length is not None and req.content_length > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     # NOTE: an Idempotency-Key request has had its body read already.
     data = getattr(req.context, 'raw_body', None)
     if data is None:
         data = req.bounded_stream.read(limit + 1)
     if len(data) > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     if not data.strip():
         raise bad_request('400-BAD-REQUEST', 'The request body is empty')
     return data
@@ -189,7 +190,8 @@ def _renumbered(pointer: str, kept: list[int] | None) -> str:
     return f'/links/{kept[int(found[1])]}{pointer[found.end() :]}'
 
 
-def _too_large(limit: int) -> ApiError:
+def too_large(limit: int) -> ApiError:
+    """Return the 413 of a body over ``limit`` bytes."""
     return ApiError.one(
         413, '413-PAYLOAD-TOO-LARGE', f'The request body is larger than {limit} bytes'
     )

@@ -51,6 +51,7 @@ PAGE_HEADERS = (
 )
 _TEMPLATES = Path(__file__).resolve().parent / 'templates'
 _TERMINAL = frozenset({'finished', 'failed', 'cancelled'})
+_ADMIN_DELETES = frozenset({'user', 'enterprise', 'template'})
 
 
 class HtmlView:
@@ -172,6 +173,12 @@ class HtmlView:
         for entry in doc.get('collection', ()):
             field = _field_of(entry['message'], fields)
             errors.setdefault(field, []).append(entry['message'])
+        # APPSEC: a password typed is never sent back to the page.
+        values = {
+            field.name: form.values.get(field.name, '')
+            for field in fields
+            if field.widget != 'secret'
+        }
         built = _form(
             'refused-form',
             'Send again',
@@ -179,7 +186,7 @@ class HtmlView:
             form.method,
             form.body,
             fields,
-            form.values,
+            values,
         )
         built['errors'] = errors
         return built
@@ -255,6 +262,10 @@ def _delete(doc, name: str, page: Page, facts: PageFacts) -> dict | None:
     if not facts.deletable or self_href is None or name == 'task':
         return None
     if 'edit' not in page.by_rel and name != 'token':
+        return None
+    if name in _ADMIN_DELETES and facts.role != 'admin':
+        # NOTE: its edit link is a user's own (a password to change); only
+        # administrators delete users, enterprises and templates.
         return None
     label = 'Revoke' if name == 'token' else 'Delete'
     return {'href': self_href, 'label': label, 'next': page.href('parent') or ''}

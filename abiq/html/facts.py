@@ -82,5 +82,18 @@ def page_facts(req: Any, resource: Any = None, status: int = 200) -> PageFacts:
         required={method: body.required for method, body in reads.items()},
         deletable=hasattr(resource, 'on_delete'),
         status=status,
-        form=getattr(req.context, 'form_state', None),
+        form=_refused_form(req, status),
     )
+
+
+def _refused_form(req: Any, status: int) -> FormState | None:
+    """Return the form to show again: one whose body was refused (400).
+
+    APPSEC: never one refused for what it is (403: no CSRF token, another
+    site's): a "send again" button would let a forged form through with
+    this page's token. Nor a success: a new token's 201 shows what it made.
+    """
+    form = getattr(req.context, 'form_state', None)
+    if status != 400 or form is None or form.body is None:
+        return None
+    return form

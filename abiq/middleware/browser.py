@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import falcon
 import orjson
 
+from abiq.codec.bodies import too_large
 from abiq.errors import ApiError
 from abiq.errors import forbidden
 from abiq.html.csrf import CSRF_FIELD
@@ -71,12 +72,10 @@ class BrowserForms:
         if (req.content_type or '').partition(';')[0].strip().lower() != _FORM:
             return
         if req.content_length and req.content_length > self.config.max_body:
-            raise ApiError.one(
-                413,
-                '413-PAYLOAD-TOO-LARGE',
-                f'The request body is larger than {self.config.max_body} bytes',
-            )
+            raise too_large(self.config.max_body)
         data = req.bounded_stream.read(self.config.max_body + 1)
+        if len(data) > self.config.max_body:
+            raise too_large(self.config.max_body)
         try:
             fields = dict(parse_qsl(data.decode(), keep_blank_values=True))
         except UnicodeDecodeError as ex:

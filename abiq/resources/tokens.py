@@ -94,6 +94,9 @@ class Collection(Resource):
         # APPSEC: the secret is shown once; an idempotency record keeps, and a
         # replay answers, the token without it (only its hash is stored).
         idempotency.keep(req, public)
+        # APPSEC: an answer holding a secret is kept by no cache, not even
+        # the browser's own (its back button, its history).
+        resp.cache_control = ('no-store',)
 
 
 def _expires_at(text: str | None) -> dt.datetime | None:

@@ -99,6 +99,12 @@
         .then(function (res) {
           if (res.redirected) { finished(res.url); return; }
           if (res.status === 304) { poll(); return; }
+          if (res.status === 503 || res.status === 429) {
+            // NOTE: too many waiting (ABIQ_MAX_WAITERS): try again when told.
+            var after = parseInt(res.headers.get('Retry-After'), 10) || 2;
+            setTimeout(poll, Math.min(after, 30) * 1000);
+            return;
+          }
           if (!res.ok) { document.getElementById('task-status').textContent = 'gone (' + res.status + ')'; return; }
           etag = res.headers.get('ETag');
           return res.json().then(function (task) {
