@@ -56,14 +56,15 @@ def demo_server(
     workdir: Path, *, serve_args: tuple[str, ...] = (), **settings: str
 ) -> Iterator[Served]:
     """Run ``abiq init --demo`` and ``abiq serve`` (2 workers) in ``workdir``,
-    with ``serve_args`` added to ``abiq serve``."""
-    env = dict(
-        os.environ,
-        ABIQ_DATABASE_URL=f'sqlite:///{workdir}/demo.db',
-        ABIQ_ADMIN_PASSWORD='admin-secret',
-        ABIQ_SIM_LATENCY='0.05',
+    with ``serve_args`` added to ``abiq serve``; ``settings`` (environment
+    variables) add to or replace the defaults."""
+    env = {
+        **os.environ,
+        'ABIQ_DATABASE_URL': f'sqlite:///{workdir}/demo.db',
+        'ABIQ_ADMIN_PASSWORD': 'admin-secret',
+        'ABIQ_SIM_LATENCY': '0.05',
         **settings,
-    )
+    }
     init = run_abiq('init', '--demo', env=env, cwd=workdir)
     assert init.returncode == 0, init.stderr
     with serving(env, workdir, *serve_args) as (root, pid):
