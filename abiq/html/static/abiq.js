@@ -47,6 +47,37 @@
       });
   }
 
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // A value as the server shows it: null, lists, lists of objects as tables.
+  function shown(value) {
+    if (value === null || value === undefined) { return element('span', 'null', 'null'); }
+    if (!Array.isArray(value)) {
+      return document.createTextNode(typeof value === 'object' ? JSON.stringify(value) : String(value));
+    }
+    if (!value.length) { return element('span', 'null', 'none'); }
+    if (typeof value[0] !== 'object' || value[0] === null) {
+      var list = element('ul', 'values');
+      value.forEach(function (item) { list.appendChild(element('li')).appendChild(shown(item)); });
+      return list;
+    }
+    var keys = Object.keys(value[0]);
+    var table = element('table', 'nested');
+    var head = table.appendChild(element('thead')).appendChild(element('tr'));
+    keys.forEach(function (key) { head.appendChild(element('th', '', key)).scope = 'col'; });
+    var body = table.appendChild(element('tbody'));
+    value.forEach(function (row) {
+      var tr = body.appendChild(element('tr'));
+      keys.forEach(function (key) { tr.appendChild(element('td')).appendChild(shown(row[key])); });
+    });
+    return table;
+  }
+
   function cell(text) {
     var td = document.createElement('td');
     td.textContent = text === null || text === undefined ? 'null' : String(text);
@@ -59,13 +90,10 @@
     progress.textContent = task.progress + '%';
     document.getElementById('task-progress-text').textContent = task.progress + '%';
     document.getElementById('task-status').textContent = task.status;
-    // NOTE: the plain fields too (status, progress, times), as text.
+    // NOTE: every field too, shown as the page shows it (abiq/html/values.py).
     Object.keys(task).forEach(function (key) {
-      var value = task[key];
       var dd = document.querySelector('dd[data-field="' + key + '"]');
-      if (dd && (value === null || typeof value !== 'object')) {
-        dd.textContent = value === null ? 'null' : String(value);
-      }
+      if (dd) { dd.textContent = ''; dd.appendChild(shown(task[key])); }
     });
     var body = document.querySelector('#jobs tbody');
     body.textContent = '';
@@ -93,7 +121,7 @@
     var etag = null;
     var errors = 0;
     function poll() {
-      var headers = {Accept: JSON_TYPE, Prefer: 'wait=20'};
+      var headers = {Accept: JSON_TYPE, Prefer: 'wait=10'};
       if (etag) { headers['If-None-Match'] = etag; }
       fetch(href, {headers: headers, credentials: 'same-origin', cache: 'no-store'})
         .then(function (res) {
