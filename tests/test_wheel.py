@@ -93,6 +93,14 @@ def test_wheel_holds_abiq_with_its_schemas_and_xsds(wheel):
     assert len(shipped) > 60
     missing = [path for path in shipped if f'abiq/_data/{path}' not in names]
     assert not missing, missing
+    # the HTML view's templates and its two static files (API.md section 12)
+    pages = [
+        *CHECKOUT.glob('abiq/html/templates/*.html'),
+        *CHECKOUT.glob('abiq/html/static/*'),
+    ]
+    page_files = [path.relative_to(CHECKOUT).as_posix() for path in pages]
+    assert 'abiq/html/static/abiq.js' in page_files
+    assert not [path for path in page_files if path not in names]
 
 
 @pytest.fixture(scope='module')
@@ -140,6 +148,23 @@ def served(installed, user_env, tmp_path) -> Iterator[str]:
     _run(installed, 'init', '--demo', env=user_env, cwd=tmp_path)
     with serving(user_env, tmp_path, command=(str(installed),)) as (root, _):
         yield root
+
+
+def test_installed_wheel_serves_a_browser_its_page_and_script(served):
+    browser = {
+        'Accept': 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+    }
+    with httpx.Client(auth=_DEMO, timeout=10) as client:
+        page = client.get(served, headers=browser)
+        assert page.status_code == 200, page.text
+        assert page.headers['Content-Type'] == 'text/html; charset=utf-8'
+        script = page.text.split('<script src="')[1].split('"')[0]
+        asset = client.get(script)
+    assert asset.status_code == 200
+    assert (
+        asset.content
+        == (CHECKOUT / 'abiq' / 'html' / 'static' / 'abiq.js').read_bytes()
+    )
 
 
 @pytest.mark.parametrize('fmt', ['json', 'xml'])

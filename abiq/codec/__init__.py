@@ -26,10 +26,9 @@ from abiq.codec.bodies import schema_violations
 from abiq.codec.inbound import INBOUND
 from abiq.errors import ApiError
 from abiq.errors import ErrorItem
-from abiq.html import CONTENT_TYPE as PAGE_TYPE
-from abiq.html import PAGE_HEADERS
 from abiq.html import HtmlView
 from abiq.html import PageFacts
+from abiq.html import as_page
 from abiq.limits import plain_link_rule
 from abiq.linkheader import link_header
 from abiq.media import Accepted
@@ -126,9 +125,7 @@ class Codec:
     def _describe_type(self, resp: falcon.Response, accepted: Accepted) -> None:
         """Say what the body is: a page (with its policies) or our type."""
         if accepted.view == 'html':
-            resp.content_type = PAGE_TYPE
-            for name, value in PAGE_HEADERS:
-                resp.set_header(name, value)
+            as_page(resp)
             return
         resp.content_type = accepted.content_type(self.config.vendor)
         for name, value in self._deprecation_headers.get(accepted.version, ()):

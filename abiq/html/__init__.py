@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from abiq.mediatypes import Accepted
     from abiq.schemas import SchemaStore
 
-__all__ = ['CONTENT_TYPE', 'HtmlView', 'PAGE_HEADERS', 'FormState', 'PageFacts']
+__all__ = [
+    'CONTENT_TYPE',
+    'PAGE_HEADERS',
+    'FormState',
+    'HtmlView',
+    'PageFacts',
+    'as_page',
+    'own_href',
+]
 
 CONTENT_TYPE = 'text/html; charset=utf-8'
 # APPSEC: scripts and styles from abiq only, nothing inline; forms post to
@@ -49,6 +57,23 @@ PAGE_HEADERS = (
     ('Referrer-Policy', 'same-origin'),
     ('X-Frame-Options', 'DENY'),
 )
+
+
+def as_page(resp: Any) -> None:
+    """Say a response is a page: its type and the policies every page has."""
+    resp.content_type = CONTENT_TYPE
+    for name, value in PAGE_HEADERS:
+        resp.set_header(name, value)
+
+
+def own_href(doc: dict[str, Any]) -> str | None:
+    """Return the href of a document's ``self`` link, if it has one."""
+    for link in doc.get('links', ()):
+        if link['rel'] == 'self':
+            return link['href']
+    return None
+
+
 _TEMPLATES = Path(__file__).resolve().parent / 'templates'
 _TERMINAL = frozenset({'finished', 'failed', 'cancelled'})
 _ADMIN_DELETES = frozenset({'user', 'enterprise', 'template'})
@@ -123,9 +148,7 @@ class HtmlView:
         self_href = page.href('self')
         rows = []
         for entry in doc['collection']:
-            selves = [link for link in entry.get('links', ()) if link['rel'] == 'self']
-            href = selves[0]['href'] if selves else None
-            rows.append((href, title_of(entry, item), entry))
+            rows.append((own_href(entry), title_of(entry, item), entry))
         action, has, kept = search_state(self_href)
         return {
             'item': item,

@@ -31,6 +31,7 @@ import orjson
 from abiq.codec.bodies import too_large
 from abiq.errors import ApiError
 from abiq.errors import forbidden
+from abiq.html import own_href
 from abiq.html.csrf import CSRF_FIELD
 from abiq.html.csrf import CSRF_HEADER
 from abiq.html.csrf import valid_csrf
@@ -152,7 +153,11 @@ class BrowserForms:
             return
         target = None
         if status in (200, 201, 202):
-            target = resp.location or _self_of(resp) or _own_url(req, self.config)
+            target = (
+                resp.location
+                or own_href(getattr(resp.context, 'document', None) or {})
+                or _own_url(req, self.config)
+            )
         elif status == 204:
             target = self._next(req)
         if target:
@@ -172,10 +177,3 @@ class BrowserForms:
 def _own_url(req: falcon.Request, config: Config) -> str:
     """Return the request's URL as its links spell it (the base URL's)."""
     return req.context.base + req.path[len(config.prefix) :]
-
-
-def _self_of(resp: falcon.Response) -> str | None:
-    """Return the ``self`` of the document an answer sent, if any."""
-    doc = getattr(resp.context, 'document', None) or {}
-    hrefs = [link['href'] for link in doc.get('links', ()) if link['rel'] == 'self']
-    return hrefs[0] if hrefs else None

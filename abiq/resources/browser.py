@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import falcon
 
 from abiq.errors import ApiError
-from abiq.html import PAGE_HEADERS
+from abiq.html import as_page
 from abiq.html.assets import Asset
 from abiq.html.csrf import TOKEN_COOKIE
 from abiq.html.facts import page_facts
@@ -104,10 +104,8 @@ class SignIn(Resource):
         urls = Urls(req.context.base, self.config.vendor, self.accepted(req))
         facts = page_facts(req, self, resp.status_code)
         resp.data = self.codec.html.signin(urls, facts, message)
-        resp.content_type = 'text/html; charset=utf-8'
         resp.cache_control = ('no-store',)
-        for name, value in PAGE_HEADERS:
-            resp.set_header(name, value)
+        as_page(resp)
 
 
 class SignOut(Resource):
