@@ -97,18 +97,22 @@ class WorkerPool:
             database.close()
 
     def _work_once(self, worker_id: str) -> bool:
-        """Claim and run one task; return whether there was one."""
+        """Claim and run tasks while there are some; return whether there
+        was one."""
         self._maybe_purge()
         task = self.engine.claim(worker_id)
         if task is None:
             return False
-        with self._lock:
-            self._running[worker_id] = task.id
         try:
-            # NOTE: when the database fails under a running task, its lease
-            # is no longer renewed and another claim resumes it after
-            # ABIQ_TASK_LEASE, re-running the interrupted job.
-            self.engine.run(task, worker_id, self.stopping.is_set)
+            while task is not None:
+                with self._lock:
+                    self._running[worker_id] = task.id
+                # NOTE: when the database fails under a running task, its
+                # lease is no longer renewed and another claim resumes it
+                # after ABIQ_TASK_LEASE, re-running the interrupted job. The
+                # transaction that ends a task claims the next one.
+                task = self.engine.run_then_claim(task, worker_id, self.stopping.is_set)
+                self._maybe_purge()
         finally:
             with self._lock:
                 self._running.pop(worker_id, None)

@@ -138,3 +138,43 @@ def _parse(value: str) -> dt.datetime:
     """Read a stored or RFC 3339 UTC timestamp."""
     parsed = dt.datetime.fromisoformat(value.replace('Z', '+00:00'))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def main() -> None:
+    """Run the SQLite end-to-end scenario alone (``python -m bench.wakeups``):
+    a fresh empty database, ``abiq serve --workers 2``, 8 submitters."""
+    import os
+    import tempfile
+
+    from bench.prepare import prepared
+    from bench.servers import Process
+
+    tasks = int(os.environ.get('BENCH_TASKS', str(E2E_TASKS)))
+    args = os.environ.get('BENCH_SERVE_ARGS', '').split()
+    with tempfile.TemporaryDirectory(prefix='abiq-e2e-') as scratch:
+        workdir = Path(scratch)
+        db = prepared(0, workdir).path
+        port = free_port()
+        env = {
+            'ABIQ_LOG_LEVEL': 'WARNING',
+            'ABIQ_DATABASE_URL': f'sqlite:///{db}',
+            'ABIQ_SIM_LATENCY': '0',
+        }
+        server = Process.abiq(
+            ['serve', '--port', str(port), '--workers', '2', *args],
+            env,
+            workdir / 'serve.log',
+        )
+        try:
+            server.wait_listening(port)
+            figures = end_to_end(f'http://127.0.0.1:{port}/api/', db, tasks)
+        finally:
+            server.stop()
+    print(
+        f'{figures["finished"]}/{figures["tasks"]} SLEEP(0) tasks in '
+        f'{figures["seconds"]:.2f} s: {figures["tasks_per_s"]:.0f} tasks/s'
+    )
+
+
+if __name__ == '__main__':
+    main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
@@ -40,6 +41,26 @@ def expire_lease(task_id: str) -> None:
     ).execute()
 
 
+def in_threads(work: Callable[[str, list[str]], None], count: int = 4) -> list[str]:
+    """Run ``work(worker_id, ids)`` in ``count`` threads at once, each on its
+    own connection; return every id they appended."""
+    found: list[list[str]] = [[] for _ in range(count)]
+
+    def run(number: int) -> None:
+        database.connect(reuse_if_open=True)
+        try:
+            work(f'w{number}', found[number])
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return [task_id for ids in found for task_id in ids]
+
+
 def test_nothing_to_claim(world):
     assert engine().claim('w1') is None
 
@@ -47,24 +68,12 @@ def test_nothing_to_claim(world):
 def test_concurrent_claims_never_share_a_task(world):
     eng = engine()
     ids = {submit(eng, world, jobs=1).id for _ in range(40)}
-    claimed: list[str] = []
-    lock = threading.Lock()
 
-    def claim_all(worker_id: str) -> None:
-        database.connect(reuse_if_open=True)
-        try:
-            while (task := eng.claim(worker_id)) is not None:
-                with lock:
-                    claimed.append(task.id)
-        finally:
-            database.close()
+    def claim_all(worker_id: str, claimed: list[str]) -> None:
+        while (task := eng.claim(worker_id)) is not None:
+            claimed.append(task.id)
 
-    threads = [threading.Thread(target=claim_all, args=(f'w{n}',)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(claimed) == sorted(ids)
+    assert sorted(in_threads(claim_all)) == sorted(ids)
 
 
 def test_expired_lease_is_claimed_again_and_resumes(world):
@@ -123,3 +132,35 @@ def test_stopping_worker_gives_the_task_back(world):
     row = Task.get_by_id(task.id)
     assert row.status == 'pending' and row.lease_owner is None and row.claims == 0
     assert eng.claim('next').id == task.id
+
+
+def test_chained_claims_under_contention_run_each_task_once(world):
+    eng = engine()
+    ids = {submit(eng, world, jobs=1).id for _ in range(40)}
+
+    def work(worker_id: str, ran: list[str]) -> None:
+        task = eng.claim(worker_id)
+        while task is not None:
+            ran.append(task.id)
+            task = eng.run_then_claim(task, worker_id)
+
+    assert sorted(in_threads(work)) == sorted(ids)
+    rows = Task.select().where(Task.id.in_(list(ids)))
+    assert {(row.status, row.claims) for row in rows} == {('finished', 1)}
+    runs = TaskJob.select(TaskJob.runs).where(TaskJob.task.in_(list(ids)))
+    assert {job.runs for job in runs} == {1}
+
+
+def test_a_task_claimed_at_an_end_survives_its_worker(world):
+    eng = engine()
+    submit(eng, world, jobs=1)
+    orphan = submit(eng, world)
+    assert eng.run_then_claim(eng.claim('dead'), 'dead').id == orphan.id
+    assert eng.claim('alive') is None  # the lease still holds
+    expire_lease(orphan.id)
+    again = eng.claim('alive')
+    assert again.id == orphan.id and again.claims == 2
+    assert eng.run_then_claim(again, 'alive') is None
+    assert Task.get_by_id(orphan.id).status == 'finished'
+    runs = TaskJob.select(TaskJob.runs).where(TaskJob.task == orphan.id)
+    assert sorted(job.runs for job in runs) == [1, 2]

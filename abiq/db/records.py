@@ -19,8 +19,8 @@ import peewee
 __all__ = ['Record', 'RowPlan', 'record_type']
 
 # NOTE: attributes a row may carry beyond its columns: the engine hands a
-# task back with the jobs it was accepted with.
-_EXTRA = {'Task': ('accepted_jobs',)}
+# task back with the jobs it was accepted with, or claimed with.
+_EXTRA = {'Task': ('accepted_jobs', 'claimed_jobs')}
 
 
 class Record:
@@ -120,10 +120,14 @@ class RowPlan:
 
     @classmethod
     def of(cls, query: peewee.Query) -> RowPlan | None:
-        """Return the plan of a model select (None: it selects expressions)."""
-        if not isinstance(query, peewee.ModelSelect):
+        """Return the plan of a model select, or of a write's ``RETURNING``
+        (None: it selects expressions, or returns nothing)."""
+        if isinstance(query, peewee.ModelSelect):
+            columns = query.selected_columns
+        elif isinstance(query, peewee._ModelWriteQueryHelper) and query._returning:
+            columns = list(query._returning)
+        else:
             return None
-        columns = query.selected_columns
         if not all(isinstance(column, peewee.Field) for column in columns):
             return None
         return cls(query.model, columns)

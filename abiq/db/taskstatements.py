@@ -85,42 +85,52 @@ JOBS_OF_TASK = Compiled(
     )
 )
 
-# NOTE: each of the two claim queries is one seek on an index that starts
-# with (external, status), whatever the number of finished tasks.
-OLDEST_PENDING = Compiled(
-    lambda: _for_update(
+
+def _oldest(condition: peewee.Expression) -> peewee.ModelSelect:
+    # NOTE: one seek on an index that starts with (external, status),
+    # whatever the number of finished tasks.
+    return _for_update(
         Task.select(Task.id)
-        .where(_claimable() & (Task.status == 'pending'))
+        .where(_claimable() & condition)
         .order_by(Task.created_at, Task.id)
         .limit(1)
     )
-)
-ABANDONED = Compiled(
-    lambda now: _for_update(
-        Task.select(Task.id)
+
+
+def _runnable(now: Any) -> peewee.Expression:
+    return _claimable() & (
+        (Task.status == 'pending')
+        | ((Task.status == 'running') & (Task.lease_expires_at < now))
+    )
+
+
+# NOTE: the claim in one statement: the oldest abandoned task (its lease
+# expired), else the oldest pending one, taken and read back. Each subquery
+# locks the row it finds, SKIP LOCKED past those other workers are taking;
+# scalar subqueries (=), not IN, which PostgreSQL may run again for every
+# row it updates, taking one more task each time.
+CLAIM = Compiled(
+    lambda worker_id, now, lease: (
+        Task.update(
+            status='running',
+            lease_owner=worker_id,
+            lease_expires_at=lease,
+            claims=Task.claims + 1,
+            started_at=peewee.fn.COALESCE(Task.started_at, now),
+            updated_at=now,
+            revision=Task.revision + 1,
+        )
         .where(
-            _claimable() & (Task.status == 'running') & (Task.lease_expires_at < now)
+            (
+                Task.id
+                == peewee.fn.COALESCE(
+                    _oldest((Task.status == 'running') & (Task.lease_expires_at < now)),
+                    _oldest(Task.status == 'pending'),
+                )
+            )
+            & _runnable(now)
         )
-        .order_by(Task.created_at, Task.id)
-        .limit(1)
-    )
-)
-TAKE = Compiled(
-    lambda task_id, worker_id, now, lease: Task.update(
-        status='running',
-        lease_owner=worker_id,
-        lease_expires_at=lease,
-        claims=Task.claims + 1,
-        started_at=peewee.fn.COALESCE(Task.started_at, now),
-        updated_at=now,
-        revision=Task.revision + 1,
-    ).where(
-        _by_id(task_id)
-        & _claimable()
-        & (
-            (Task.status == 'pending')
-            | ((Task.status == 'running') & (Task.lease_expires_at < now))
-        )
+        .returning(*Task._meta.sorted_fields)
     )
 )
 RENEW = Compiled(

@@ -31,7 +31,6 @@ from abiq.tasks.registry import JobSpec
 from abiq.tasks.registry import TaskType
 from abiq.tasks.runner import Runner
 from abiq.tasks.runner import Timing
-from abiq.tasks.runner import unfinished
 from abiq.tasks.store import TaskStore
 from abiq.timestamps import utcnow
 
@@ -136,17 +135,11 @@ class Engine:
         Returns:
             The claimed task, or None when there is nothing to do.
         """
-        now = utcnow()
         with self.store.transaction():
-            task = self.store.claim(worker_id, now, self._lease(now))
-            if task is None:
-                return None
-            if task.lease_owner == worker_id and task.claims <= self.max_attempts:
-                first = unfinished(self.store.jobs_of([task])[task.id])
-                if first:
-                    self.store.start_job(first[0].id, now)
-        self.announce()
-        return task if task.lease_owner == worker_id else None
+            task = self._runner.claim(worker_id)
+        if task is not None:
+            self.announce()
+        return task
 
     def renew(self, worker_id: str, task_id: str) -> bool:
         """Extend a lease; False when the worker no longer holds it."""
@@ -163,6 +156,18 @@ class Engine:
         claim.
         """
         self._runner.run(task, worker_id, should_stop)
+
+    def run_then_claim(
+        self, task: Any, worker_id: str, should_stop: Callable[[], bool] = bool
+    ) -> Any:
+        """Run the claimed task as :meth:`run` does; the transaction that
+        ends it also claims the worker's next task, as :meth:`claim` does.
+
+        Returns:
+            The next claimed task (the caller must run it), or None when
+            there is nothing to do or ``should_stop`` says so.
+        """
+        return self._runner.run(task, worker_id, should_stop, chain=True)
 
     def release(self, task_id: str, worker_id: str) -> None:
         """Give a task back (the worker is stopping): it is claimable again."""

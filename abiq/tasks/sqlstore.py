@@ -42,11 +42,7 @@ class SqlStore:
 
     def claim(self, worker_id: str, now: dt.datetime, lease: dt.datetime) -> Any:
         """Take the oldest abandoned, else oldest pending, task."""
-        row = sql.ABANDONED.first(now=now) or sql.OLDEST_PENDING.first()
-        if row is None:
-            return None
-        sql.TAKE.execute(task_id=row.id, worker_id=worker_id, now=now, lease=lease)
-        return sql.TASK.first(task_id=row.id)
+        return sql.CLAIM.first(worker_id=worker_id, now=now, lease=lease)
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""

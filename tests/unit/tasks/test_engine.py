@@ -245,3 +245,66 @@ def test_expired_tasks_are_purged(store):
 def test_an_unknown_task_type_is_refused(store):
     with pytest.raises(KeyError):
         engine(store).submit('NOPE', enterprise_id=1, user_id=None, jobs=[])
+
+
+def test_the_end_of_a_task_claims_the_oldest_next_one(store):
+    notifier = Notifier()
+    eng = engine(store, notifier)
+    first, second, third = (submit(eng, None) for _ in range(3))
+    start = store.tasks[first.id].created_at
+    for task, later in ((third, 1), (second, 2)):
+        store.tasks[task.id].created_at = start + dt.timedelta(seconds=later)
+    claimed = eng.claim('w')
+    assert claimed.id == first.id
+    following = eng.run_then_claim(claimed, 'w')
+    assert store.tasks[first.id].status == 'finished'
+    assert following.id == third.id and following.lease_owner == 'w'
+    row = store.tasks[third.id]
+    assert (row.status, row.lease_owner, row.claims) == ('running', 'w', 1)
+    started = store.jobs_of([row])[row.id]
+    assert [(job.status, job.runs) for job in started] == [('running', 1)]
+    last = eng.run_then_claim(following, 'w')
+    assert last.id == second.id
+    assert eng.run_then_claim(last, 'w') is None
+    assert {task.status for task in store.tasks.values()} == {'finished'}
+    assert notifier.calls == 3 + 1 + 3  # submits, the claim, one per task end
+
+
+def test_a_failed_task_claims_the_next_one_too(store):
+    eng = engine(store)
+    failing = submit(eng, 'fail')
+    waiting = submit(eng, None)
+    following = eng.run_then_claim(eng.claim('w'), 'w')
+    assert store.tasks[failing.id].status == 'failed'
+    assert following.id == waiting.id
+
+
+def test_a_stopping_worker_claims_nothing_more(store):
+    eng = engine(store)
+    first = submit(eng, None)
+    waiting = submit(eng, None)
+    assert eng.run_then_claim(eng.claim('w'), 'w', should_stop=lambda: True) is None
+    assert store.tasks[first.id].status == 'finished'
+    row = store.tasks[waiting.id]
+    assert (row.status, row.lease_owner, row.claims) == ('pending', None, 0)
+
+
+def test_a_task_claimed_at_an_end_survives_its_worker(store):
+    eng = engine(store)
+    submit(eng, None)
+    orphan = submit(eng, None, None)
+    # NOTE: the worker dies after the commit that claimed ``orphan``, before
+    # running it: the lease runs out and another worker takes it over.
+    assert eng.run_then_claim(eng.claim('dead'), 'dead').id == orphan.id
+    assert eng.claim('alive') is None  # the lease still holds
+    expire_lease(store, orphan.id)
+    again = eng.claim('alive')
+    assert again.id == orphan.id and again.claims == 2
+    assert eng.run_then_claim(again, 'alive') is None
+    row = store.tasks[orphan.id]
+    assert row.status == 'finished'
+    jobs = store.jobs_of([row])[row.id]
+    assert [(job.status, job.runs) for job in jobs] == [
+        ('finished', 2),
+        ('finished', 1),
+    ]
