@@ -8,7 +8,10 @@ Prints one table, so scaling can be read off one run::
 The database is ``ABIQ_BENCH_DATABASE_URL`` (default: the local ``test``
 database), in a schema of its own that is dropped at the end. Tasks are
 submitted straight through the engine (this measures the workers, not the
-API); each worker process runs ``abiq worker --concurrency 2``.
+API); each worker process runs ``abiq worker --concurrency 2``. Tasks/s is
+counted from the first claim to the last end, as the database saw them (not
+the processes' start-up). ``BENCH_PROCESSES=1,2`` picks the counts; the
+first line, one worker thread in this process, gives what a task costs.
 """
 
 from __future__ import annotations
@@ -113,11 +116,53 @@ def run(processes: int) -> float:
             worker.wait(30)
 
 
+def one_thread_costs(count: int = 500) -> str:
+    """Run ``count`` tasks in this process with one worker thread; return
+    what each cost it: statements sent, commits, client CPU and wall time.
+    Unlike tasks/s, the first three hardly move on a machine that others
+    load too."""
+    with database.connection_context():
+        Task.delete().execute()
+    submit(count)
+    engine = build_engine(Config(database_url=schema_url(), sim_latency=0))
+    calls = {'execute_sql': 0, 'commit': 0}
+    db = database.obj
+    originals = {name: getattr(db, name) for name in calls}
+
+    def counting(name: str):  # noqa: ANN202
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            calls[name] += 1
+            return originals[name](*args, **kwargs)
+
+        return counted
+
+    for name in calls:
+        setattr(db, name, counting(name))
+    try:
+        with database.connection_context():
+            began, cpu = time.perf_counter(), time.process_time()
+            while (task := engine.claim('bench')) is not None:
+                while task is not None:
+                    task = engine.run_then_claim(task, 'bench')
+            wall = time.perf_counter() - began
+            cpu = time.process_time() - cpu
+    finally:
+        for name in calls:
+            delattr(db, name)
+    return (
+        f'one thread in process: {count / wall:.0f} tasks/s; per task '
+        f'{calls["execute_sql"] / count:.1f} statements, '
+        f'{calls["commit"] / count:.2f} commits, {1000 * cpu / count:.2f} ms CPU, '
+        f'{1000 * wall / count:.2f} ms'
+    )
+
+
 def main() -> None:
     reset_schema()
     bind(open_database(schema_url()))
     create_schema()
     try:
+        print(one_thread_costs(), flush=True)
         print(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process 2 worker threads')
         print(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
         first = None

@@ -119,16 +119,10 @@ class Runner:
             With ``chain``, the next task, claimed in the transaction that
             ended this one (None: nothing to do, or the worker stops).
         """
-        if task.claims > self.timing.max_attempts:
-            lost = task.claims - 1
-            message = (
-                f'The task was interrupted {lost} times (its worker stopped); giving up'
-            )
-            return self._give_up(task, worker_id, error('TASK-4', message), chain)
-        task_type = self.types.get(task.type)
-        if task_type is None:
-            message = f'No worker here knows how to run {task.type} tasks'
-            return self._give_up(task, worker_id, error('TASK-5', message), chain)
+        refusal = self._refusal(task)
+        if refusal is not None:
+            return self._give_up(task, worker_id, refusal, chain)
+        task_type = self.types[task.type]
         params = orjson.loads(task.params or '{}')
         jobs = getattr(task, 'claimed_jobs', None)
         if jobs is None:
@@ -148,6 +142,19 @@ class Runner:
             if self._boundary(run, job, following) is not Outcome.GO:
                 return run.successor
         return run.successor
+
+    def _refusal(self, task: Any) -> dict | None:
+        """Return why a claimed task cannot run here, or None."""
+        if task.claims > self.timing.max_attempts:
+            lost = task.claims - 1
+            message = (
+                f'The task was interrupted {lost} times (its worker stopped); giving up'
+            )
+            return error('TASK-4', message)
+        if task.type not in self.types:
+            message = f'No worker here knows how to run {task.type} tasks'
+            return error('TASK-5', message)
+        return None
 
     def _give_up(self, task: Any, worker_id: str, failure: dict, chain: bool) -> Any:
         with self.store.transaction():
