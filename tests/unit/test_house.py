@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
             'abiq.limits',
             'abiq.linkheader',
             'abiq.xmlmap',
+            'abiq.xmlwriter',
             'abiq.xmlcodec',
             'abiq.schemas',
             'abiq.xsdgen',

@@ -33,6 +33,43 @@ def test_an_answer_written_in_xml_is_valid_and_reads_back_the_same(name, version
     assert validate_document(codec(), data, name, 'xml', version) == doc
 
 
+def _lxml_bytes(doc: dict, plan) -> bytes:
+    tree = xmlcodec.to_tree(doc, plan)
+    return etree.tostring(tree, xml_declaration=True, encoding='UTF-8', standalone=True)
+
+
+@pytest.mark.parametrize(('name', 'version'), KEYS)
+def test_the_written_text_is_the_bytes_lxml_writes_for_the_same_tree(name, version):
+    plan = _plan(name, version)
+    doc = sample(name, version)
+    assert xmlcodec.dumps(doc, plan) == _lxml_bytes(doc, plan)
+
+
+def test_markup_and_whitespace_in_text_and_attributes_are_escaped_as_lxml_does():
+    plan = _plan('task', 2)
+    doc = sample('task', 2)
+    tricky = 'a & b < c > d " e \' f\r\ng\th ü 𝄞 ]]>'
+    doc['description'] = tricky
+    doc['log'] = ''
+    doc['jobs'] = []
+    doc['links'] = [{'rel': 'self', 'href': f'/api/tasks/1?q={tricky}', 'type': 'x'}]
+    data = xmlcodec.dumps(doc, plan)
+    assert data == _lxml_bytes(doc, plan)
+    read = validate_document(codec(), data, 'task', 'xml', 2)
+    assert read['description'] == tricky
+    assert read['links'][0]['href'] == f'/api/tasks/1?q={tricky}'
+
+
+@pytest.mark.parametrize('char', ['\x00', '\x07', '\x1f', '\ufffe', '\uffff', '\ud800'])
+def test_a_character_xml_cannot_carry_is_refused_as_lxml_refuses_it(char):
+    doc = sample('task', 2)
+    doc['description'] = f'not xml: {char}'
+    with pytest.raises(ValueError):
+        _lxml_bytes(doc, _plan('task', 2))
+    with pytest.raises(ValueError, match='XML compatible'):
+        xmlcodec.dumps(doc, _plan('task', 2))
+
+
 def test_null_is_an_absent_element_and_booleans_are_words():
     doc = sample('task', 2)
     data = xmlcodec.dumps(doc, _plan('task', 2))

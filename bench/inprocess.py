@@ -1,0 +1,134 @@
+"""What the requests clients wait on cost in process (issue 16, target 5).
+
+The WSGI app is called directly (no server, no client: a timer around the
+app call and the reading of its body, nothing else), as the bench admin
+with its Bearer token, on a copy of a bench database. The scenarios run in
+turn, ``BENCH_INPROCESS_ROUNDS`` rounds after a warm-up, so a shared
+machine's drift falls on them alike; the figures are the median and the
+minimum wall time of one call, and the median CPU time of this thread.
+Figures only: nothing here passes or fails.
+
+    python -m bench.inprocess                 # on the cached 100k database
+    python -m bench.inprocess --tasks 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.pages import App
+from bench.pages import call
+from bench.pages import wsgi_app
+from bench.prepare import prepared
+
+__all__ = ['TARGETS_US', 'in_process_costs']
+
+ROUNDS = int(os.environ.get('BENCH_INPROCESS_ROUNDS', '300'))
+WARM_UP = 30
+TASK = 'application/vnd.abiq.task+json; version=2'
+TASKS_JSON = 'application/vnd.abiq.tasks+json; version=2'
+TASKS_XML = 'application/vnd.abiq.tasks+xml; version=2'
+SLEEP = 'application/vnd.abiq.sleep+json'
+#: the ceilings of issue 16 (target 5), by scenario
+TARGETS_US = {'GET running task': 250, 'GET first page': 1000, 'GET last page': 1000}
+RUNNING = {
+    'type': 'BENCH',
+    'description': 'a running task, read from the database',
+    'status': 'running',
+    'progress': 50,
+    'jobs': [{'type': 'STEP', 'status': 'finished'}, {'type': 'STEP'}],
+}
+
+
+def _doc(app: App, url: str, accept: str = 'application/json') -> dict:
+    *_, status, body = call(app, url, accept)
+    if not status.startswith('200'):
+        raise RuntimeError(f'GET {url}: {status}')
+    return orjson.loads(body)
+
+
+def _link(doc: dict, rel: str) -> str:
+    return next(link['href'] for link in doc['links'] if link['rel'] == rel)
+
+
+def _scenarios(app: App) -> dict[str, tuple[str, str, str, bytes, str | None]]:
+    """Find every URL by following links from the root; create the running
+    task the poll reads. Return name -> (method, url, accept, body, type)."""
+    root = _doc(app, 'http://127.0.0.1/api/')
+    tasks = _doc(app, _link(root, 'tasks'), TASKS_JSON)
+    create = _link(tasks, 'create')
+    body = orjson.dumps(RUNNING)
+    *_, status, answer = call(app, create, TASK, 'POST', body, TASK)
+    if not status.startswith('201'):
+        raise RuntimeError(f'POST {create}: {status} {answer!r}')
+    running = _link(orjson.loads(answer), 'self')
+    action = orjson.dumps({'jobs': 1, 'seconds': 0})
+    return {
+        'GET running task': ('GET', running, TASK, b'', None),
+        'GET first page': ('GET', _link(tasks, 'first'), TASKS_JSON, b'', None),
+        'GET first page XML': ('GET', _link(tasks, 'first'), TASKS_XML, b'', None),
+        'GET last page': ('GET', _link(tasks, 'last'), TASKS_JSON, b'', None),
+        'POST external task (201)': ('POST', create, TASK, body, TASK),
+        'POST action (202)': ('POST', _link(root, 'diagnostics'), TASK, action, SLEEP),
+    }
+
+
+def in_process_costs(app: App, rounds: int = ROUNDS) -> dict[str, dict[str, Any]]:
+    """Time every scenario in turn, ``rounds`` calls each after a warm-up."""
+    scenarios = _scenarios(app)
+    walls: dict[str, list[float]] = {name: [] for name in scenarios}
+    cpus: dict[str, list[float]] = {name: [] for name in scenarios}
+    for index in range(WARM_UP + rounds):
+        for name, (method, url, accept, body, content_type) in scenarios.items():
+            wall, cpu, status, _ = call(app, url, accept, method, body, content_type)
+            if not status[:1] == '2':
+                raise RuntimeError(f'{name}: {status}')
+            if index >= WARM_UP:
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    return {
+        name: {
+            'median_us': statistics.median(walls[name]) * 1e6,
+            'min_us': min(walls[name]) * 1e6,
+            'cpu_median_us': statistics.median(cpus[name]) * 1e6,
+            'rounds': rounds,
+        }
+        for name in scenarios
+    }
+
+
+def lines(costs: dict[str, dict[str, Any]]) -> list[str]:
+    """Return the figures as printed lines, each against its ceiling."""
+    out = [f'{"in process":28} {"median us":>10} {"min us":>8} {"CPU us":>8}  target']
+    for name, fig in costs.items():
+        ceiling = TARGETS_US.get(name)
+        verdict = ''
+        if ceiling is not None:
+            met = 'met' if fig['median_us'] <= ceiling else 'MISS'
+            verdict = f'{met} <= {ceiling} us'
+        out.append(
+            f'{name:28} {fig["median_us"]:>10.0f} {fig["min_us"]:>8.0f} '
+            f'{fig["cpu_median_us"]:>8.0f}  {verdict}'
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tasks', type=int, default=100_000, help='database size')
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix='abiq-inprocess-') as tmp:
+        app = wsgi_app(prepared(args.tasks, Path(tmp)).path)
+        for line in lines(in_process_costs(app)):
+            print(line)
+
+
+if __name__ == '__main__':
+    main()
