@@ -69,6 +69,8 @@ class GroupCommit:
         self._waiting = 0
         self._conn: sqlite3.Connection | None = None
         self._batch: _Batch | None = None
+        #: batches committed (each one sync of the disk)
+        self.commits = 0
 
     def enter(self) -> sqlite3.Connection:
         """Wait for the lock; return the shared connection, inside a
@@ -125,6 +127,7 @@ class GroupCommit:
         try:
             with peewee.__exception_wrapper__:
                 self._conn.execute('COMMIT' if batch.kept else 'ROLLBACK')
+            self.commits += 1 if batch.kept else 0
         except BaseException as ex:  # noqa: BLE001 - every member is told
             batch.error = ex
             self._rollback_quietly()
