@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
+
 from bench import report
 from bench.client import AUTH
 from bench.client import Client
@@ -37,8 +39,13 @@ from bench.load import run_load
 from bench.pages import BROWSER
 from bench.pages import page_costs
 from bench.pages import wsgi_app
+from bench.peer import peer_figures
 from bench.prepare import prepared
 from bench.report import HTML_PAGE
+from bench.scenarios import EXTERNAL_TASK
+from bench.scenarios import POST_EXTERNAL
+from bench.scenarios import RUNNING_TASK
+from bench.scenarios import XML_PAGE
 from bench.servers import Process
 from bench.servers import free_port
 from bench.wakeups import end_to_end
@@ -50,6 +57,7 @@ CONNECTIONS = int(os.environ.get('BENCH_CONNECTIONS', '16'))
 JSON = 'application/vnd.abiq.task+json; version=2'
 XML = 'application/vnd.abiq.task+xml; version=2'
 PAGES = 'application/vnd.abiq.tasks+json; version=2'
+XML_PAGES = 'application/vnd.abiq.tasks+xml; version=2'
 QUIET = {'ABIQ_LOG_LEVEL': 'WARNING'}
 RSS_REQUESTS = 100_000
 # NOTE: extra `abiq serve` options to compare settings, e.g. "--threads 4"
@@ -158,14 +166,7 @@ def running_task(root: str) -> str:
     client = Client(root)
     try:
         create = client.get(client.get(root).link('tasks')).link('create')
-        body = {
-            'type': 'BENCH',
-            'description': 'a running task, read from the database',
-            'status': 'running',
-            'progress': 50,
-            'jobs': [{'type': 'STEP', 'status': 'finished'}, {'type': 'STEP'}],
-        }
-        reply = client.request('POST', create, body, Content_Type=JSON)
+        reply = client.request('POST', create, RUNNING_TASK, Content_Type=JSON)
         if reply.status != 201:
             raise RuntimeError(f'POST {create}: {reply.status} {reply.doc}')
         return reply.headers['Location']
@@ -181,6 +182,32 @@ def post_action(root: str) -> Figures:
     body = b'{"jobs": 1, "seconds": 0}'
     headers = (AUTH, ('Content-Type', 'application/vnd.abiq.sleep+json'))
     return best_of_two(Request(diagnostics, 'POST', headers, body))
+
+
+def serve_threads() -> int:
+    """Return the ``--threads`` abiq is served with (``abiq serve``'s 8
+    unless ``BENCH_SERVE_ARGS`` says otherwise): the peer gets as many."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--threads', type=int, default=8)
+    return parser.parse_known_args(SERVE_ARGS)[0].threads
+
+
+def issue16_scenarios(root: str) -> dict[str, Figures]:
+    """POST an external task (201, a new task each time; the peer is asked
+    the same) and GET the first page of 25 as XML (100k tasks)."""
+    client = Client(root)
+    tasks = client.get(client.get(root).link('tasks'))
+    client.close()
+    xml_first = Request(tasks.link('first'), headers=(AUTH, ('Accept', XML_PAGES)))
+    body = orjson.dumps(EXTERNAL_TASK)
+    post = Request(tasks.link('create'), 'POST', (AUTH, ('Content-Type', JSON)), body)
+    return {XML_PAGE: best_of_two(xml_first), POST_EXTERNAL: best_of_two(post)}
+
+
+def peer(workdir: Path) -> dict:
+    """The DRF peer's figures (issue 16, target 1), as saved."""
+    figures = peer_figures(workdir, serve_threads(), best_of_two)
+    return {name: vars(run) for name, run in figures.items()}
 
 
 def first_task_url(root: str) -> str:
@@ -273,6 +300,7 @@ def main() -> None:
         try:
             http.update(http_scenarios(root, '100k'))
             http['POST action'] = post_action(root)
+            http.update(issue16_scenarios(root))
             served = top_up(root, http)
             rss, peak = server.memory_mb()
             results['memory'] = {'requests': served, 'rss_mb': rss, 'peak_mb': peak}
@@ -287,6 +315,7 @@ def main() -> None:
             http.update(http_scenarios(root, '1M'))
         finally:
             server.stop()
+        results['peer'] = peer(workdir)
 
         empty = prepared(0, workdir)
         server, root = serve(empty.path, workdir, 'serve-workers', workers=2)
