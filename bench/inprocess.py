@@ -25,12 +25,15 @@ from typing import Any
 
 import orjson
 
+from bench import report
 from bench.pages import App
 from bench.pages import call
 from bench.pages import wsgi_app
 from bench.prepare import prepared
+from bench.scenarios import EXTERNAL_TASK
+from bench.scenarios import RUNNING_TASK
 
-__all__ = ['TARGETS_US', 'in_process_costs']
+__all__ = ['in_process_costs', 'summary']
 
 ROUNDS = int(os.environ.get('BENCH_INPROCESS_ROUNDS', '300'))
 WARM_UP = 30
@@ -39,15 +42,6 @@ TASK = 'application/vnd.abiq.task+json; version=2'
 TASKS_JSON = 'application/vnd.abiq.tasks+json; version=2'
 TASKS_XML = 'application/vnd.abiq.tasks+xml; version=2'
 SLEEP = 'application/vnd.abiq.sleep+json'
-#: the ceilings of issue 16 (target 5), by scenario
-TARGETS_US = {'GET running task': 250, 'GET first page': 1000, 'GET last page': 1000}
-RUNNING = {
-    'type': 'BENCH',
-    'description': 'a running task, read from the database',
-    'status': 'running',
-    'progress': 50,
-    'jobs': [{'type': 'STEP', 'status': 'finished'}, {'type': 'STEP'}],
-}
 
 
 def _doc(app: App, url: str, accept: str = 'application/json') -> dict:
@@ -67,18 +61,20 @@ def _scenarios(app: App) -> dict[str, tuple[str, str, str, bytes, str | None]]:
     root = _doc(app, 'http://127.0.0.1/api/')
     tasks = _doc(app, _link(root, 'tasks'), TASKS_JSON)
     create = _link(tasks, 'create')
-    body = orjson.dumps(RUNNING)
-    *_, status, answer = call(app, create, TASK, 'POST', body, TASK)
+    *_, status, answer = call(
+        app, create, TASK, 'POST', orjson.dumps(RUNNING_TASK), TASK
+    )
     if not status.startswith('201'):
         raise RuntimeError(f'POST {create}: {status} {answer!r}')
     running = _link(orjson.loads(answer), 'self')
     action = orjson.dumps({'jobs': 1, 'seconds': 0})
+    external = orjson.dumps(EXTERNAL_TASK)
     return {
         'GET running task': ('GET', running, TASK, b'', None),
         'GET first page': ('GET', _link(tasks, 'first'), TASKS_JSON, b'', None),
         'GET first page XML': ('GET', _link(tasks, 'first'), TASKS_XML, b'', None),
         'GET last page': ('GET', _link(tasks, 'last'), TASKS_JSON, b'', None),
-        'POST external task (201)': ('POST', create, TASK, body, TASK),
+        'POST external task (201)': ('POST', create, TASK, external, TASK),
         'POST action (202)': ('POST', _link(root, 'diagnostics'), TASK, action, SLEEP),
     }
 
@@ -110,20 +106,16 @@ def in_process_costs(app: App, rounds: int = ROUNDS) -> dict[str, dict[str, Any]
     }
 
 
-def lines(costs: dict[str, dict[str, Any]]) -> list[str]:
-    """Return the figures as printed lines, each against its ceiling."""
-    out = [f'{"in process":28} {"median us":>10} {"min us":>8} {"CPU us":>8}  target']
-    for name, fig in costs.items():
-        ceiling = TARGETS_US.get(name)
-        verdict = ''
-        if ceiling is not None:
-            met = 'met' if fig['median_us'] <= ceiling else 'MISS'
-            verdict = f'{met} <= {ceiling} us'
-        out.append(
-            f'{name:28} {fig["median_us"]:>10.0f} {fig["min_us"]:>8.0f} '
-            f'{fig["cpu_median_us"]:>8.0f}  {verdict}'
-        )
-    return out
+def summary(costs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return what issue 16's target 5 reads (medians, microseconds), with
+    every scenario's figures."""
+    return {
+        'running_task_us': costs['GET running task']['median_us'],
+        'page_us': max(
+            costs['GET first page']['median_us'], costs['GET last page']['median_us']
+        ),
+        'scenarios': costs,
+    }
 
 
 def main() -> None:
@@ -132,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='abiq-inprocess-') as tmp:
         app = wsgi_app(prepared(args.tasks, Path(tmp)).path)
-        for line in lines(in_process_costs(app)):
+        for line in report.in_process_lines(in_process_costs(app)):
             print(line)
 
 

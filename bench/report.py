@@ -52,6 +52,10 @@ def show(results: dict) -> None:
     )
     if 'pages' in results:
         print(page_line(results['pages']))
+    if 'in_process' in results:
+        print()
+        for line in in_process_lines(results['in_process']['scenarios']):
+            print(line)
     if memory.get('soak_mb'):
         soak = memory['soak_mb']
         print(
@@ -171,6 +175,17 @@ def rows_of(rows: list[tuple[str, bool | None, str]]) -> list[str]:
     ``met`` is None was not measured in this run."""
     marks = {True: 'met ', False: 'MISS', None: '----'}
     return [f'{marks[ok]} {name:45} {figure}' for name, ok, figure in rows]
+
+
+def in_process_lines(costs: dict[str, dict]) -> list[str]:
+    """Return the figures as printed lines."""
+    out = [f'{"in process":28} {"median us":>10} {"min us":>8} {"CPU us":>8}']
+    for name, fig in costs.items():
+        out.append(
+            f'{name:28} {fig["median_us"]:>10.0f} {fig["min_us"]:>8.0f} '
+            f'{fig["cpu_median_us"]:>8.0f}'
+        )
+    return out
 
 
 def page_line(pages: dict) -> str:

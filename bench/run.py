@@ -33,6 +33,8 @@ import orjson
 from bench import report
 from bench.client import AUTH
 from bench.client import Client
+from bench.inprocess import in_process_costs
+from bench.inprocess import summary
 from bench.load import Figures
 from bench.load import Request
 from bench.load import run_load
@@ -296,6 +298,7 @@ def main() -> None:
         http = floors(small.path, workdir, small.task_id)
         # NOTE: in process while no server runs, so nothing else takes the CPU
         results['pages'] = page_costs(wsgi_app(small.path))
+        results['in_process'] = summary(in_process_costs(wsgi_app(small.path)))
 
         server, root = serve(small.path, workdir, 'serve-100k')
         try:
