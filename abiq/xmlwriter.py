@@ -25,7 +25,14 @@ from abiq.xmlmap import Array
 from abiq.xmlmap import Element
 from abiq.xmlmap import Scalar
 
-__all__ = ['Writer', 'escaped_attribute', 'escaped_text', 'plain', 'writer']
+__all__ = [
+    'KeptDocument',
+    'Writer',
+    'escaped_attribute',
+    'escaped_text',
+    'plain',
+    'writer',
+]
 
 #: appends an element (its tag given) of a document to a list of strings
 Writer = Callable[[list[str], dict[str, Any], str], None]
@@ -140,9 +147,13 @@ def _field(scope: dict[str, Any], number: int, name: str, node: Any) -> list[str
     _check(item)
     if isinstance(node.item, Element):
         scope[f'_write{number}'] = writer(node.item)
+        scope['_Kept'], scope['_kept'] = KeptDocument, _kept_text
         each = [
             '        for item in value:',
-            f'            _write{number}(out, item, {item!r})',
+            '            if item.__class__ is _Kept:',
+            f'                append(_kept(item, _write{number}, {item!r}))',
+            '            else:',
+            f'                _write{number}(out, item, {item!r})',
         ]
     else:
         each = [
@@ -177,6 +188,27 @@ def _as_text(indent: str, name: str) -> list[str]:
 
 _TEXT_MARKUP = ('&', '<', '>', '\r')
 _ATTRIBUTE_MARKUP = (*_TEXT_MARKUP, '"', '\n', '\t')
+
+
+class KeptDocument(dict):
+    """A document kept in memory to be sent again (a finished task's item):
+    it remembers its XML, written the first time, for each place it is
+    written in. It must not be changed once kept."""
+
+    __slots__ = ('written',)
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        super().__init__(doc)
+        self.written: dict[tuple[Any, str], str] = {}
+
+
+def _kept_text(doc: KeptDocument, write: Writer, tag: str) -> str:
+    text = doc.written.get((write, tag))
+    if text is None:
+        part: list[str] = []
+        write(part, doc, tag)
+        text = doc.written[(write, tag)] = ''.join(part)
+    return text
 
 
 def _check(name: str) -> None:

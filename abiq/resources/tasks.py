@@ -75,17 +75,41 @@ class _TaskList(TaskAnswers):
                 return count_tasks(enterprise_id, statuses, now)
 
         page = self.page(req, listing, count)
-        jobs = records.jobs_of(list(page.items))
         urls = self.urls(req)
-        version = self.accepted(req).version
-        items = [
-            render_task(task, jobs[task.id], urls, caller, version)
-            for task in page.items
-        ]
+        items = self._items(req, page.items, urls, caller)
         views = [
             urls.link(rel, href_for([('status', rel)]), 'tasks') for rel in FILTER_RELS
         ]
         self.send(req, resp, self.collection(req, page, items, href_for, views + extra))
+
+    def _items(self, req, tasks: list[Any], urls, caller) -> list[dict[str, Any]]:
+        """Return the tasks' documents; a finished one's is rendered once
+        (:meth:`abiq.finished.FinishedTasks.item`)."""
+        accepted = self.accepted(req)
+        finished = self.services.finished
+        epoch = finished.accounts.epoch  # before the documents are made
+
+        def key(task: Any) -> tuple:
+            return (
+                task.id,
+                task.revision,
+                accepted.format,
+                accepted.version,
+                urls.base,
+            )
+
+        docs = {}
+        for task in tasks:
+            if task.status == 'finished':
+                doc = finished.item(key(task))
+                if doc is not None:
+                    docs[task.id] = doc
+        missing = [task for task in tasks if task.id not in docs]
+        jobs = records.jobs_of(missing) if missing else {}
+        for task in missing:
+            doc = render_task(task, jobs[task.id], urls, caller, accepted.version)
+            docs[task.id] = finished.keep_item(key(task), task, doc, epoch)
+        return [docs[task.id] for task in tasks]
 
 
 class Collection(_TaskList):

@@ -9,6 +9,7 @@ from lxml import etree
 from abiq import xmlcodec
 from abiq.limits import MAX_DEPTH
 from abiq.limits import TOO_DEEP
+from abiq.xmlwriter import KeptDocument
 from tests.support import validate_document
 from tests.unit.samples import KEYS
 from tests.unit.samples import codec
@@ -223,3 +224,18 @@ def test_a_lone_surrogate_may_hold_what_xml_cannot_carry():
 
 def test_xml_text_writes_what_xml_cannot_carry_as_escapes():
     assert xmlcodec.xml_text('a\x00b\x1fc\u00e9') == 'a\\u0000b\\u001fc\u00e9'
+
+
+def test_a_kept_item_is_written_once_and_the_same_every_time():
+    plan = _plan('tasks', 2)
+    page = sample('tasks', 2)
+    assert page['collection'], 'the sample page has items'
+    plain = xmlcodec.dumps(page, plan)
+    kept = [KeptDocument(item) for item in page['collection']]
+    with_kept = {**page, 'collection': kept}
+    assert xmlcodec.dumps(with_kept, plan) == plain
+    assert all(len(item.written) == 1 for item in kept)
+    # NOTE: the text remembered is what is sent again, not a new writing
+    (key,) = kept[0].written
+    kept[0].written[key] = kept[0].written[key].replace('</task>', '<!--k--></task>')
+    assert b'<!--k--></task>' in xmlcodec.dumps(with_kept, plan)
