@@ -29,6 +29,7 @@ from waitress.parser import get_header_lines
 from waitress.task import WSGITask
 
 from abiq.errors import bad_request
+from abiq.logfilters import quiet_queue_warnings
 
 __all__ = ['Limits', 'serve']
 
@@ -181,6 +182,7 @@ def _allow_descriptors(limits: Limits) -> None:
 
 def _create_server(app: Any, host: str, port: int, threads: int, limits: Limits) -> Any:
     _allow_descriptors(limits)
+    quiet_queue_warnings()
     app.add_middleware(_RefuseBadFraming())
     server = waitress.create_server(
         app,

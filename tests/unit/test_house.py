@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
             'abiq.linkheader',
             'abiq.xmlmap',
             'abiq.xmlwriter',
+            'abiq.logfilters',
             'abiq.xmlcodec',
             'abiq.schemas',
             'abiq.xsdgen',
