@@ -29,7 +29,7 @@ from typing import Any
 
 from abiq.caches import BoundedCache
 from abiq.db.models import utcnow
-from abiq.xmlwriter import KeptDocument
+from abiq.kept import KeptDocument
 
 if TYPE_CHECKING:
     import falcon

@@ -21,12 +21,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from abiq.kept import KeptDocument
+from abiq.kept import written
 from abiq.xmlmap import Array
 from abiq.xmlmap import Element
 from abiq.xmlmap import Scalar
 
 __all__ = [
-    'KeptDocument',
     'Writer',
     'escaped_attribute',
     'escaped_text',
@@ -190,25 +191,13 @@ _TEXT_MARKUP = ('&', '<', '>', '\r')
 _ATTRIBUTE_MARKUP = (*_TEXT_MARKUP, '"', '\n', '\t')
 
 
-class KeptDocument(dict):
-    """A document kept in memory to be sent again (a finished task's item):
-    it remembers its XML, written the first time, for each place it is
-    written in. It must not be changed once kept."""
-
-    __slots__ = ('written',)
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        super().__init__(doc)
-        self.written: dict[tuple[Any, str], str] = {}
-
-
 def _kept_text(doc: KeptDocument, write: Writer, tag: str) -> str:
-    text = doc.written.get((write, tag))
-    if text is None:
+    def text() -> str:
         part: list[str] = []
         write(part, doc, tag)
-        text = doc.written[(write, tag)] = ''.join(part)
-    return text
+        return ''.join(part)
+
+    return written(doc, (write, tag), text)
 
 
 def _check(name: str) -> None:

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
             'abiq.limits',
             'abiq.linkheader',
             'abiq.xmlmap',
+            'abiq.kept',
             'abiq.xmlwriter',
             'abiq.logfilters',
             'abiq.xmlcodec',

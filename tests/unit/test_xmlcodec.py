@@ -7,9 +7,9 @@ import pytest
 from lxml import etree
 
 from abiq import xmlcodec
+from abiq.kept import KeptDocument
 from abiq.limits import MAX_DEPTH
 from abiq.limits import TOO_DEEP
-from abiq.xmlwriter import KeptDocument
 from tests.support import validate_document
 from tests.unit.samples import KEYS
 from tests.unit.samples import codec
@@ -234,8 +234,8 @@ def test_a_kept_item_is_written_once_and_the_same_every_time():
     kept = [KeptDocument(item) for item in page['collection']]
     with_kept = {**page, 'collection': kept}
     assert xmlcodec.dumps(with_kept, plan) == plain
-    assert all(len(item.written) == 1 for item in kept)
+    assert all(len(item.writings) == 1 for item in kept)
     # NOTE: the text remembered is what is sent again, not a new writing
-    (key,) = kept[0].written
-    kept[0].written[key] = kept[0].written[key].replace('</task>', '<!--k--></task>')
+    (key,) = kept[0].writings
+    kept[0].writings[key] = kept[0].writings[key].replace('</task>', '<!--k--></task>')
     assert b'<!--k--></task>' in xmlcodec.dumps(with_kept, plan)
