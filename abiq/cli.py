@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import sys
 
 from abiq.client import cli as client_cli
@@ -110,8 +111,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
     SIGTERM (or SIGINT) stops accepting connections, lets in-flight requests
     finish within ``--drain`` seconds, stops the workers at a job boundary,
-    and exits 0.
+    and exits 0. With ``--processes N`` this process only supervises N
+    serving processes (:mod:`abiq.processes`).
     """
+    if args.processes > 1:
+        from abiq.processes import run
+
+        return run(args)
     from abiq.app import create_app
     from abiq.serving import Limits
     from abiq.serving import serve
@@ -119,26 +125,52 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
     app = create_app(config)
     migrations.check()
-    pool = WorkerPool(app.services.engine, args.workers, config.worker_poll)
+    engine = app.services.engine
+    relay = _start_relay(args, engine)
+    pool = WorkerPool(engine, args.workers, config.worker_poll)
     pool.start()
-    listener = start_listener(app.services.engine.changes)
-    if listener:
-        # NOTE: NOTIFY wakes long polls now; re-reading is only a safety net.
+    listener = start_listener(engine.changes)
+    if listener or relay:
+        # NOTE: NOTIFY (or the relay) wakes long polls now; re-reading is only
+        # a safety net.
         app.services.waiter.poll_interval = SAFETY_NET_POLL
     print(
         f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
         f'(database {config.database_url}, {args.workers} task workers, '
-        f'hypervisor driver: {app.services.engine.driver.label})',
+        f'hypervisor driver: {engine.driver.label})',
         flush=True,
     )
+    sock = socket.socket(fileno=args.listen_fd) if args.listen_fd is not None else None
+    if relay:
+        relay.ready()
     try:
         limits = Limits(args.connection_limit, args.channel_timeout)
-        serve(app, args.host, args.port, args.threads, args.drain, limits)
+        serve(app, args.host, args.port, args.threads, args.drain, limits, sock)
     finally:
         pool.stop(timeout=args.drain)
         if listener:
             listener.stop()
     return 0
+
+
+def _start_relay(args: argparse.Namespace, engine):  # type: ignore[no-untyped-def]
+    """In a process of ``--processes N``: wake and be woken by the others."""
+    from abiq.pgnotify import is_postgres
+    from abiq.relay import Relay
+
+    if args.relay_fd is None:
+        return None
+    relay = Relay(socket.socket(fileno=args.relay_fd), engine.changes).start()
+    if not is_postgres():
+        # NOTE: on PostgreSQL NOTIFY already reaches every process (and host).
+        announce = engine.notifier
+
+        def notifier() -> None:
+            announce()
+            relay.announce()
+
+        engine.notifier = notifier
+    return relay
 
 
 def start_listener(changes):  # type: ignore[no-untyped-def]
@@ -212,12 +244,20 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser('serve', help='serve the API with waitress')
     serve.add_argument('--host', default='127.0.0.1')
     serve.add_argument('--port', type=int, default=8080)
-    serve.add_argument('--threads', type=int, default=8)
+    serve.add_argument(
+        '--threads', type=int, default=8, help='request threads in each process'
+    )
     serve.add_argument(
         '--workers',
         type=int,
         default=2,
-        help='task worker threads in this process (0: none)',
+        help='task worker threads, in all the processes together (0: none)',
+    )
+    serve.add_argument(
+        '--processes',
+        type=_positive,
+        default=1,
+        help='serving processes sharing the listening socket',
     )
     serve.add_argument(
         '--drain',
@@ -237,6 +277,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         default=30,
         help='seconds an idle or half-sent connection is kept',
     )
+    # NOTE: what the parent of --processes N hands each serving process.
+    for inherited in ('--listen-fd', '--relay-fd'):
+        serve.add_argument(inherited, type=int, help=argparse.SUPPRESS)
     serve.set_defaults(handler=cmd_serve)
 
 
