@@ -24,6 +24,8 @@ from bench.client import Client
 from bench.load import Figures
 from bench.load import Request
 from bench.load import run_load
+from bench.owners import children
+from bench.owners import owner
 from bench.prepare import prepared
 from bench.servers import Process
 from bench.servers import free_port
@@ -90,8 +92,8 @@ def wake_across_processes(db: Path, workdir: Path) -> dict[str, dict]:
     through the parent's relay, polls held in the first at once."""
     server, root = serve(db, workdir, 2, THREADS, workers=1)
     try:
-        worker_pid = _children(server.popen.pid)[0]
-        held = _one_in_each(root, _children(server.popen.pid))
+        worker_pid = children(server.popen.pid)[0]
+        held = _one_in_each(root, children(server.popen.pid))
         return {
             "poll in the worker's process": wake_latencies(root, held[worker_pid]),
             'poll in the other process': wake_latencies(
@@ -102,44 +104,20 @@ def wake_across_processes(db: Path, workdir: Path) -> dict[str, dict]:
         server.stop()
 
 
-def _children(parent: int) -> list[int]:
-    text = Path(f'/proc/{parent}/task/{parent}/children').read_text()
-    return sorted(int(pid) for pid in text.split())
-
-
 def _one_in_each(root: str, pids: list[int], tries: int = 200) -> dict[int, Client]:
-    """Open connections until each process holds one (read from /proc)."""
+    """Open connections until each process holds one."""
     held: dict[int, Client] = {}
     for _ in range(tries):
         client = Client(root)
         client.get(root)
-        owner = _owner(client, pids)
-        if owner in held or owner is None:
+        pid = owner(client.conn.sock, pids)
+        if pid in held or pid is None:
             client.close()
         else:
-            held[owner] = client
+            held[pid] = client
         if len(held) == len(pids):
             return held
     raise RuntimeError(f'no connection landed in each of {pids}')
-
-
-def _owner(client: Client, pids: list[int]) -> int | None:
-    """Return which process holds the server end of a client's connection."""
-    local, peer = client.conn.sock.getsockname(), client.conn.sock.getpeername()
-    ours, theirs = f'0100007F:{local[1]:04X}', f'0100007F:{peer[1]:04X}'
-    inode = next(
-        fields[9]
-        for fields in map(str.split, Path('/proc/net/tcp').read_text().splitlines())
-        if fields[1:3] == [theirs, ours]
-    )
-    for pid in pids:
-        for fd in os.listdir(f'/proc/{pid}/fd'):
-            try:
-                if os.readlink(f'/proc/{pid}/fd/{fd}') == f'socket:[{inode}]':
-                    return pid
-            except FileNotFoundError:
-                continue
-    return None
 
 
 def main() -> None:

@@ -13,6 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
+from bench.owners import children
+from bench.owners import owner
+from bench.owners import unread
 from tests.engine_support import eventually
 from tests.processes import Cluster
 from tests.processes import free_port
@@ -42,7 +45,7 @@ def opened():
 
 class Connection:
     """A keep-alive connection that knows which process holds its other
-    end (read from /proc); it validates every answer."""
+    end (read from /proc by :mod:`bench.owners`); it validates every answer."""
 
     def __init__(self, port: int, codec) -> None:
         self.port, self.codec = port, codec
@@ -78,40 +81,16 @@ class Connection:
         self.send(method, path, doc, **headers)
         return self.answer()
 
-    def _server_end(self) -> tuple[str, int]:
-        """Return the server end's socket inode and its unread bytes."""
-        ours = f'0100007F:{self.http.sock.getsockname()[1]:04X}'
-        theirs = f'0100007F:{self.port:04X}'
-        for line in Path('/proc/net/tcp').read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1] == theirs and fields[2] == ours:
-                return fields[9], int(fields[4].split(':')[1], 16)
-        raise AssertionError('the server end of the connection is not open')
-
     def owner(self, pids: list[int]) -> int | None:
         """Return which of ``pids`` holds the server end, if one does yet."""
-        inode, _ = self._server_end()
-        for pid in pids:
-            for fd in os.listdir(f'/proc/{pid}/fd'):
-                try:
-                    if os.readlink(f'/proc/{pid}/fd/{fd}') == f'socket:[{inode}]':
-                        return pid
-                except FileNotFoundError:
-                    continue  # NOTE: closed while listed
-        return None
+        return owner(self.http.sock, pids)
 
     def read_by_server(self) -> bool:
         """Tell whether the server has read everything sent so far."""
-        return self._server_end()[1] == 0
+        return unread(self.http.sock) == 0
 
     def close(self) -> None:
         self.http.close()
-
-
-def children(parent: int) -> list[int]:
-    """Return the pids of a process's children."""
-    text = Path(f'/proc/{parent}/task/{parent}/children').read_text()
-    return [int(pid) for pid in text.split()]
 
 
 def alive(pid: int) -> bool:
