@@ -269,7 +269,8 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         '--connection-limit',
         type=_positive,
         default=1000,
-        help='connections open at once; near it, the longest idle are closed',
+        help='connections open at once (in each process); near it, the longest '
+        'idle are closed',
     )
     serve.add_argument(
         '--channel-timeout',

@@ -60,9 +60,10 @@ def serve(
 
 
 def process_scaling(
-    db: Path, workdir: Path, threads: int = THREADS
+    db: Path, workdir: Path, threads: int = THREADS, rounds: int = 2
 ) -> dict[str, Figures]:
-    """GET a running task from 1 and from 2 processes, alternating."""
+    """GET a running task from 1 and from 2 processes, alternating, for
+    ``rounds`` rounds; keep each one's fastest run."""
     # NOTE: imported here: bench.run imports this module (a cycle otherwise).
     from bench.run import running_task
 
@@ -77,7 +78,7 @@ def process_scaling(
             ),
         }
         runs: dict[str, list[Figures]] = {name: [] for name in requests}
-        for _ in range(2):
+        for _ in range(rounds):
             for name, request in requests.items():
                 runs[name].append(run_load(request, SECONDS, CONNECTIONS))
     finally:
@@ -125,13 +126,14 @@ def main() -> None:
     parser.add_argument(
         '--threads', type=int, action='append', help='per process (repeatable)'
     )
+    parser.add_argument('--rounds', type=int, default=2, help='alternations')
     args = parser.parse_args()
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix='abiq-bench-') as tmp:
         workdir = Path(tmp)
         db = prepared(100_000, workdir).path
         for threads in args.threads or [THREADS]:
-            figures = process_scaling(db, workdir, threads)
+            figures = process_scaling(db, workdir, threads, args.rounds)
             results[f'threads {threads}'] = {
                 **{name: vars(each) for name, each in figures.items()},
                 'ratio': figures[TWO].rps / figures[ONE].rps,

@@ -19,6 +19,7 @@ from bench.owners import unread
 from tests.engine_support import eventually
 from tests.processes import Cluster
 from tests.processes import free_port
+from tests.served import run_abiq
 from tests.support import VENDOR_TYPE
 from tests.support import basic
 from tests.support import validate_document
@@ -188,3 +189,12 @@ def test_a_process_that_dies_is_replaced(app, world, cluster, opened):
     )
     held = one_in_each(port, app.services.codec, replaced, opened)
     assert sorted(held) == sorted(replaced)
+
+
+def test_a_process_that_cannot_start_stops_them_all_with_its_status(tmp_path):
+    env = {**os.environ, 'ABIQ_DATABASE_URL': f'sqlite:///{tmp_path}/empty.db'}
+    port = str(free_port())
+    ended = run_abiq('serve', '--port', port, '--processes', '2', env=env, cwd=tmp_path)
+    # NOTE: as one process: a database without the schema is exit status 3
+    assert ended.returncode == 3, ended.stderr
+    assert 'abiq migrate' in ended.stderr
