@@ -164,9 +164,20 @@ def test_a_long_poll_in_one_process_wakes_on_a_change_through_the_other(
     assert polled['progress'] == 60
 
 
-def test_sigterm_stops_every_process(app, world, cluster):
+def test_sigterm_drains_and_stops_every_process(app, world, cluster, opened):
     port, parent, pids = serve_two(cluster, '--workers', '2')
+    held = one_in_each(port, app.services.codec, pids, opened)
+    created = {'type': 'AGENT', 'description': 'an agent', 'status': 'running'}
+    status, fields, _ = held[pids[0]].call('POST', '/api/tasks', created)
+    path = fields['Location'].split(f':{port}', 1)[1]
+    etag = held[pids[0]].call('GET', path)[1]['ETag']
+    for connection in held.values():
+        connection.send('GET', path, Prefer='wait=3', If_None_Match=etag)
+    eventually(lambda: all(each.read_by_server() for each in held.values()))
+
     parent.send_signal(signal.SIGTERM)
+    # NOTE: each process answers the long poll it holds (it drains), then ends
+    assert [each.answer()[0] for each in held.values()] == [304, 304]
     assert parent.wait(30) == 0
     assert not [pid for pid in pids if alive(pid)]
 
