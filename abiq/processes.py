@@ -1,10 +1,11 @@
 """``abiq serve --processes N``: N serving processes on one listening socket.
 
-One waitress process uses one core at most (the GIL). The parent opens the
-listening socket, then starts N ordinary ``abiq serve`` processes that
-inherit it: each accepts connections from it (the kernel hands a new
-connection to one of them), with its own threads, connection limits and
-graceful drain (:mod:`abiq.serving`). The parent serves nothing; it
+One waitress process uses one core at most (the GIL). The parent opens N
+listening sockets on the port (``SO_REUSEPORT``: the kernel spreads new
+connections evenly over them, see :func:`listen`), then starts N ordinary
+``abiq serve`` processes, each inheriting one and serving it with its own
+threads, connection limits and graceful drain (:mod:`abiq.serving`). The
+parent serves nothing; it
 
 * relays task wake-ups between the processes (:mod:`abiq.relay`), so a long
   poll or an idle worker in one wakes when another changes a task;
@@ -13,7 +14,7 @@ graceful drain (:mod:`abiq.serving`). The parent serves nothing; it
 * restarts a process that dies after it started serving; one that dies
   before (a bad setting, an old schema: it would fail again) stops them
   all, and the parent exits with its status (as one process would);
-* on SIGTERM or SIGINT closes its copy of the socket and sends SIGTERM to
+* on SIGTERM or SIGINT closes its copies of the sockets and sends SIGTERM to
   every process, which drains and exits; after ``--drain`` plus
   :data:`GRACE` seconds the ones left are killed; then it exits 0.
 
@@ -45,10 +46,35 @@ _TICK = 0.2
 _BACKLOG = 1024  # waitress's own default
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """Open the listening socket every serving process shares."""
+def listen(host: str, port: int, count: int) -> list[socket.socket]:
+    """Open ``count`` listening sockets on one port, one per process.
+
+    With ``SO_REUSEPORT`` the kernel spreads new connections evenly over
+    the sockets (by a hash of their addresses). One socket shared by every
+    process gives each connection to whichever process wakes first: with
+    keep-alive clients one process could hold nearly all of them (16 of 16
+    in measurements) and the others idle.
+    """
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    return socket.create_server((host, port), family=family, backlog=_BACKLOG)
+    # NOTE: a plain bind first, so a port another group holds (an abiq
+    # already running there) fails as with one process, instead of the two
+    # silently sharing its connections; it also turns port 0 into one port.
+    with socket.socket(family) as probe:
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            socks.append(
+                socket.create_server(
+                    (host, port), family=family, backlog=_BACKLOG, reuse_port=True
+                )
+            )
+    except BaseException:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
 
 
 def share(total: int, parts: int, index: int) -> int:
@@ -65,10 +91,10 @@ class _Child:
 
 
 class _Supervisor:
-    def __init__(self, args: argparse.Namespace, sock: socket.socket) -> None:
+    def __init__(self, args: argparse.Namespace, socks: list[socket.socket]) -> None:
         self.args = args
-        self.sock = sock
-        self.port = sock.getsockname()[1]
+        self.socks = socks
+        self.port = socks[0].getsockname()[1]
         self.children: dict[int, _Child] = {}
         self.selector = selectors.DefaultSelector()
         self.stop_asked = False
@@ -90,7 +116,9 @@ class _Supervisor:
 
     def start(self, number: int) -> _Child:
         mine, theirs = socket.socketpair()
-        listen_fd, relay_fd = self.sock.fileno(), theirs.fileno()
+        # NOTE: a replacement inherits the same socket: the connections that
+        # came meanwhile wait in its backlog.
+        listen_fd, relay_fd = self.socks[number].fileno(), theirs.fileno()
         try:
             popen = subprocess.Popen(
                 self.command(number, listen_fd, relay_fd),
@@ -143,7 +171,8 @@ class _Supervisor:
 
     def _stop(self) -> None:
         # NOTE: new connections now go nowhere here, as with one process.
-        self.sock.close()
+        for sock in self.socks:
+            sock.close()
         self.kill_at = time.monotonic() + self.args.drain + GRACE
         for child in self.children.values():
             if child.popen.poll() is None:
@@ -186,8 +215,9 @@ def run(args: argparse.Namespace) -> int:
         The exit status: 0 after a stop asked for; that of a process that
         could not start (1 if it was killed).
     """
-    sock = listen(args.host, args.port)
+    socks = listen(args.host, args.port, args.processes)
     try:
-        return _Supervisor(args, sock).run()
+        return _Supervisor(args, socks).run()
     finally:
-        sock.close()
+        for sock in socks:
+            sock.close()
