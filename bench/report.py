@@ -29,8 +29,10 @@ def show(results: dict) -> None:
         f'SLEEP(0) end to end, SQLite, 2 workers: {e2e["tasks_per_s"]:.0f} tasks/s '
         f'({e2e["finished"]} tasks in {e2e["seconds"]:.1f} s)'
     )
-    for name in ('wake_in_process', 'wake_across_processes'):
-        wake = tasks[name]
+    wakes = {name: tasks[name] for name in ('wake_in_process', 'wake_across_processes')}
+    for where, wake in tasks.get('wake_across_serving_processes', {}).items():
+        wakes[f'wake, serve --processes 2, {where}'] = wake
+    for name, wake in wakes.items():
         if 'skipped' in wake:
             print(f'{name}: skipped ({wake["skipped"]})')
         else:

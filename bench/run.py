@@ -43,6 +43,10 @@ from bench.pages import page_costs
 from bench.pages import wsgi_app
 from bench.peer import peer_figures
 from bench.prepare import prepared
+from bench.processes import ONE as ONE_PROCESS
+from bench.processes import TWO as TWO_PROCESSES
+from bench.processes import process_scaling
+from bench.processes import wake_across_processes
 from bench.report import HTML_PAGE
 from bench.scenarios import EXTERNAL_TASK
 from bench.scenarios import POST_EXTERNAL
@@ -278,6 +282,18 @@ def pages_only(workdir: Path) -> dict:
     return results
 
 
+def whole_box(db: Path, workdir: Path, http: dict[str, Figures]) -> dict:
+    """GET a running task from one waitress process and from two serving
+    processes (issue 16, target 8), alternating; the figures join the table."""
+    scaling = process_scaling(db, workdir)
+    http.update(scaling)
+    return {
+        'processes': 2,
+        'running_task_rps': scaling[TWO_PROCESSES].rps,
+        'one_process_rps': scaling[ONE_PROCESS].rps,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--soak', action='store_true', help='add the 5-minute soak')
@@ -320,6 +336,7 @@ def main() -> None:
         finally:
             server.stop()
         results['peer'] = peer(workdir)
+        results['whole_box'] = whole_box(small.path, workdir, http)
 
         empty = prepared(0, workdir)
         server, root = serve(empty.path, workdir, 'serve-workers', workers=2)
@@ -332,6 +349,9 @@ def main() -> None:
             server.stop()
         results['tasks']['wake_across_processes'] = wake_latency_across_processes(
             workdir
+        )
+        results['tasks']['wake_across_serving_processes'] = wake_across_processes(
+            prepared(0, workdir).path, workdir
         )
         results['synchronous_normal'] = synchronous_normal(small.path, workdir)
     results['http'] = {name: vars(figures) for name, figures in http.items()}
