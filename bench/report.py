@@ -18,6 +18,23 @@ RESULTS = Path(__file__).resolve().parent / 'results'
 HTML_PAGE = 'GET first page html 100k'
 
 
+def wake_lines(tasks: dict) -> list[str]:
+    """Return the long-poll wake latencies as printed lines."""
+    wakes = {name: tasks[name] for name in ('wake_in_process', 'wake_across_processes')}
+    for where, wake in tasks.get('wake_across_serving_processes', {}).items():
+        wakes[f'wake, serve --processes 2, {where}'] = wake
+    lines = []
+    for name, wake in wakes.items():
+        if 'skipped' in wake:
+            lines.append(f'{name}: skipped ({wake["skipped"]})')
+        else:
+            lines.append(
+                f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
+                f'({wake["samples"]} samples)'
+            )
+    return lines
+
+
 def show(results: dict) -> None:
     """Print the table, the task and memory figures, and the targets."""
     http = results['http']
@@ -29,17 +46,8 @@ def show(results: dict) -> None:
         f'SLEEP(0) end to end, SQLite, 2 workers: {e2e["tasks_per_s"]:.0f} tasks/s '
         f'({e2e["finished"]} tasks in {e2e["seconds"]:.1f} s)'
     )
-    wakes = {name: tasks[name] for name in ('wake_in_process', 'wake_across_processes')}
-    for where, wake in tasks.get('wake_across_serving_processes', {}).items():
-        wakes[f'wake, serve --processes 2, {where}'] = wake
-    for name, wake in wakes.items():
-        if 'skipped' in wake:
-            print(f'{name}: skipped ({wake["skipped"]})')
-        else:
-            print(
-                f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
-                f'({wake["samples"]} samples)'
-            )
+    for line in wake_lines(tasks):
+        print(line)
     normal = results.get('synchronous_normal')
     if normal:
         print(
