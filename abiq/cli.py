@@ -22,11 +22,12 @@ from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.db.models import database
 from abiq.passwords import hash_password
+from abiq.serve_command import add_parser as add_serve_parser
+from abiq.serve_command import start_listener
 
 __all__ = ['main']
 
 SYSTEM_ENTERPRISE = 'abiq'
-SAFETY_NET_POLL = 5.0
 DEMO = ('demo', 'demo', 'demo')  # enterprise, user, password
 
 
@@ -105,52 +106,6 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    """Serve the API with waitress, with task workers in the same process.
-
-    SIGTERM (or SIGINT) stops accepting connections, lets in-flight requests
-    finish within ``--drain`` seconds, stops the workers at a job boundary,
-    and exits 0.
-    """
-    from abiq.app import create_app
-    from abiq.serving import Limits
-    from abiq.serving import serve
-    from abiq.workers import WorkerPool
-
-    app = create_app(config)
-    migrations.check()
-    pool = WorkerPool(app.services.engine, args.workers, config.worker_poll)
-    pool.start()
-    listener = start_listener(app.services.engine.changes)
-    if listener:
-        # NOTE: NOTIFY wakes long polls now; re-reading is only a safety net.
-        app.services.waiter.poll_interval = SAFETY_NET_POLL
-    print(
-        f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
-        f'(database {config.database_url}, {args.workers} task workers, '
-        f'hypervisor driver: {app.services.engine.driver.label})',
-        flush=True,
-    )
-    try:
-        limits = Limits(args.connection_limit, args.channel_timeout)
-        serve(app, args.host, args.port, args.threads, args.drain, limits)
-    finally:
-        pool.stop(timeout=args.drain)
-        if listener:
-            listener.stop()
-    return 0
-
-
-def start_listener(changes):  # type: ignore[no-untyped-def]
-    """Start the LISTEN/NOTIFY thread when the database is PostgreSQL."""
-    from abiq.pgnotify import Listener
-    from abiq.pgnotify import is_postgres
-
-    if not is_postgres():
-        return None
-    return Listener(database.obj, changes).start()
-
-
 def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     """Run task workers only, until SIGTERM or SIGINT."""
     import signal
@@ -201,52 +156,13 @@ def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{text} is not a positive whole number')
-    return value
-
-
-def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
-    serve = commands.add_parser('serve', help='serve the API with waitress')
-    serve.add_argument('--host', default='127.0.0.1')
-    serve.add_argument('--port', type=int, default=8080)
-    serve.add_argument('--threads', type=int, default=8)
-    serve.add_argument(
-        '--workers',
-        type=int,
-        default=2,
-        help='task worker threads in this process (0: none)',
-    )
-    serve.add_argument(
-        '--drain',
-        type=float,
-        default=10.0,
-        help='seconds in-flight requests get on SIGTERM',
-    )
-    serve.add_argument(
-        '--connection-limit',
-        type=_positive,
-        default=1000,
-        help='connections open at once; near it, the longest idle are closed',
-    )
-    serve.add_argument(
-        '--channel-timeout',
-        type=_positive,
-        default=30,
-        help='seconds an idle or half-sent connection is kept',
-    )
-    serve.set_defaults(handler=cmd_serve)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='abiq', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
     init = commands.add_parser('init', help='create the database schema and admin')
     init.add_argument('--demo', action='store_true', help='add the demo tenant')
     init.set_defaults(handler=cmd_init)
-    _add_serve_parser(commands)
+    add_serve_parser(commands)
     worker = commands.add_parser('worker', help='run task workers only')
     worker.add_argument('--concurrency', type=int, default=2)
     worker.set_defaults(handler=cmd_worker)

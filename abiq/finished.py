@@ -13,6 +13,11 @@ be allowed to see the task's enterprise (else the database path answers its
 404), and the task must not have expired. Deleting a user takes the task's
 ``user`` link away, so every answer is forgotten when accounts change
 (:class:`abiq.signals.AccountEvents`).
+
+For the same reasons a finished task's document, as an item of a page of
+tasks, is kept too (:meth:`FinishedTasks.item`): the page's query still
+decides which tasks the caller sees and which have expired; only the
+rendering of a finished one is not done again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from abiq.caches import BoundedCache
 from abiq.db.models import utcnow
+from abiq.kept import KeptDocument
 
 if TYPE_CHECKING:
     import falcon
@@ -37,6 +43,9 @@ __all__ = ['Answer', 'FinishedTasks']
 # NOTE: what one kept answer holds besides its body, headers and key: the
 # Answer, the key tuple and the cache's slot.
 _ANSWER_BYTES = 1024
+# NOTE: what one kept item document holds besides its links' hrefs: ~20
+# fields, its links and its jobs (measured: ~1.5 KiB with two jobs).
+_ITEM_BYTES = 1536
 # NOTE: what a request asked for, not the representation: a kept answer is
 # served to requests that did not ask to wait.
 _NOT_KEPT = ('preference-applied',)
@@ -77,6 +86,9 @@ class FinishedTasks:
     ) -> None:
         self.accounts = accounts
         self.answers: BoundedCache[Answer] = BoundedCache(size, max_bytes)
+        self.items: BoundedCache[tuple[int, dict[str, Any]]] = BoundedCache(
+            4 * size, max_bytes
+        )
         accounts.subscribe(self.forget)
 
     def find(self, key: Any, caller: Caller) -> Answer | None:
@@ -119,6 +131,39 @@ class FinishedTasks:
         size += _ANSWER_BYTES + len(answer.body or b'') + len(repr(key))
         self.answers.put(key, answer, size)
 
+    def item(self, key: Any) -> dict[str, Any] | None:
+        """Return the document kept for a finished task's item, or None.
+
+        Args:
+            key: what identifies the document (task id and revision,
+                format, version, base URL). The caller must have read the
+                task as visible and unexpired: a page's query did.
+
+        The document is shared: whoever sends it must not change it.
+        """
+        found = self.items.get(key)
+        if found is None or found[0] != self.accounts.epoch:
+            return None
+        return found[1]
+
+    def keep_item(
+        self, key: Any, task: Task, doc: dict[str, Any], epoch: int
+    ) -> dict[str, Any]:
+        """Remember a task's item document, if the task is finished; return
+        the document to send (the kept one, which remembers its XML).
+
+        Args:
+            epoch: the accounts' epoch before the task was read.
+        """
+        if task.status != 'finished':
+            return doc
+        kept = KeptDocument(doc)
+        # NOTE: its XML, once written, about doubles what it holds
+        size = _ITEM_BYTES + 2 * sum(len(link['href']) for link in doc['links'])
+        self.items.put(key, (epoch, kept), 2 * size + len(repr(key)))
+        return kept
+
     def forget(self) -> None:
-        """Forget every answer (accounts changed)."""
+        """Forget every answer and item (accounts changed)."""
         self.answers.clear()
+        self.items.clear()

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import peewee
 
-from abiq.db.compiled import load
+from abiq.db.listing import Listing
 from abiq.errors import bad_request
 from abiq.errors import quoted
 from abiq.limits import MAX_HAS
@@ -92,25 +92,14 @@ class PageParams:
             query,
         )
 
-    def apply(
-        self, select: peewee.ModelSelect, spec: CollectionSpec
-    ) -> peewee.ModelSelect:
-        """Return the query filtered by ``has`` (not sorted, not sliced)."""
+    def apply(self, listing: Listing, spec: CollectionSpec) -> Listing:
+        """Return the listing narrowed by ``has`` (not sorted, not sliced)."""
         if self.has and spec.text_fields:
-            needle = self.has.lower()
-            condition = None
-            for text_field in spec.text_fields:
-                # NOTE: contains() is a parameterised LIKE; lower() on both
-                # sides makes it case-insensitive on SQLite and PostgreSQL.
-                term = peewee.fn.LOWER(text_field).contains(needle)
-                condition = term if condition is None else condition | term
-            select = select.where(condition)
-        return select
+            return listing.searching(spec.text_fields, self.has)
+        return listing
 
-    def window(
-        self, select: peewee.ModelSelect, spec: CollectionSpec, total: int
-    ) -> list[Any]:
-        """Return this page's items of a filtered query with ``total`` rows.
+    def window(self, listing: Listing, spec: CollectionSpec, total: int) -> list[Any]:
+        """Return this page's items of a filtered listing with ``total`` rows.
 
         The order is total (ties broken by the tie breaker), so a page in the
         back half can be read from the other end with the order reversed:
@@ -122,19 +111,9 @@ class PageParams:
         if end <= start:
             return []
         backwards = total - end < start
-        sort_field = spec.sort_fields[self.by]
-        ascending = self.asc != backwards
-        if ascending:
-            order = (sort_field.asc(), spec.tie_breaker.asc())
-        else:
-            order = (sort_field.desc(), spec.tie_breaker.desc())
+        order = (spec.sort_fields[self.by], spec.tie_breaker)
         skip = total - end if backwards else start
-        # NOTE: the offset is walked in a query of the keys alone, which an
-        # index can answer without reading the rows it skips; only the
-        # page's own rows are then read.
-        key = select.model._meta.primary_key
-        keys = select.select(key).order_by(*order).offset(skip).limit(end - start)
-        items = load(select.where(key.in_(keys)).order_by(*order))
+        items = listing.window(order, self.asc != backwards, skip, end - start)
         return items[::-1] if backwards else items
 
 
@@ -167,7 +146,7 @@ class Page:
     @classmethod
     def fetch(
         cls,
-        select: peewee.ModelSelect,
+        select: peewee.ModelSelect | Listing,
         params: PageParams,
         spec: CollectionSpec,
         count: Callable[[], int] | None = None,
@@ -175,10 +154,13 @@ class Page:
         """Run the count and the page query.
 
         Args:
+            select: the collection's query: a :class:`Listing` (compiled
+                once per shape) or a select built for this request.
             count: returns the number of rows the filtered query matches,
                 faster than counting them (used only without ``has``).
         """
-        filtered = params.apply(select, spec)
+        listing = select if isinstance(select, Listing) else Listing.of(select)
+        filtered = params.apply(listing, spec)
         total = count() if count is not None and not params.has else filtered.count()
         return cls(params.window(filtered, spec, total), total, params)
 

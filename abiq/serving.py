@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from waitress.parser import get_header_lines
 from waitress.task import WSGITask
 
 from abiq.errors import bad_request
+from abiq.logfilters import quiet_queue_warnings
 
 __all__ = ['Limits', 'serve']
 
@@ -56,6 +58,10 @@ class _Parser(HTTPRequestParser):
         # keeps the connection; a proxy that framed it by Content-Length
         # would see the rest of the body as the next request (smuggling).
         # The names come from the raw header: waitress drops the TE field.
+        # PERF: most requests have no Transfer-Encoding anywhere in their
+        # header; theirs are not split into lines again.
+        if b'transfer-encoding' not in header_plus.lower():
+            return
         names = {
             line.split(b':', 1)[0].lower()
             for line in get_header_lines(header_plus.partition(b'\r\n')[2])
@@ -179,13 +185,23 @@ def _allow_descriptors(limits: Limits) -> None:
         )
 
 
-def _create_server(app: Any, host: str, port: int, threads: int, limits: Limits) -> Any:
+def _create_server(
+    app: Any,
+    host: str,
+    port: int,
+    threads: int,
+    limits: Limits,
+    sock: socket.socket | None,
+) -> Any:
     _allow_descriptors(limits)
+    quiet_queue_warnings()
     app.add_middleware(_RefuseBadFraming())
+    # NOTE: a socket opened by the parent of several processes (abiq.processes)
+    # is served as it is; waitress refuses host and port beside it.
+    where = {'sockets': [sock]} if sock is not None else {'host': host, 'port': port}
     server = waitress.create_server(
         app,
-        host=host,
-        port=port,
+        **where,
         threads=threads,
         ident='abiq',
         clear_untrusted_proxy_headers=False,
@@ -200,10 +216,19 @@ def _create_server(app: Any, host: str, port: int, threads: int, limits: Limits)
 
 
 def serve(
-    app: Any, host: str, port: int, threads: int, drain: float, limits: Limits
+    app: Any,
+    host: str,
+    port: int,
+    threads: int,
+    drain: float,
+    limits: Limits,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``app`` until SIGTERM/SIGINT, then drain and return."""
-    server = _create_server(app, host, port, threads, limits)
+    """Serve ``app`` until SIGTERM/SIGINT, then drain and return.
+
+    ``sock``, when given, is a listening socket to serve instead of binding
+    ``host`` and ``port`` (one shared by several processes)."""
+    server = _create_server(app, host, port, threads, limits, sock)
     stopping = threading.Event()
 
     def stop(*_: object) -> None:

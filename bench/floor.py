@@ -22,6 +22,8 @@ import falcon
 import orjson
 import waitress
 
+from abiq.logfilters import quiet_queue_warnings
+
 TASK = {
     'links': [
         {
@@ -88,7 +90,9 @@ def main(argv: list[str]) -> None:
     resource = Fixed() if kind == 'fixed' else PrimaryKey(argv[2])
     app = falcon.App()
     app.add_route('/api/tasks/{task_id}', resource)
-    # NOTE: the same waitress settings as `abiq serve` (abiq.serving).
+    # NOTE: the same waitress settings as `abiq serve` (abiq.serving), its
+    # queue-depth warning kept to one per 10 s as there.
+    quiet_queue_warnings()
     waitress.serve(app, host='127.0.0.1', port=port, threads=8, _quiet=True)
 
 

@@ -34,7 +34,7 @@ from bench import report
 from bench.client import AUTH
 from bench.prepare import prepared
 
-__all__ = ['ACCEPT', 'BROWSER', 'page_costs', 'profile', 'wsgi_app']
+__all__ = ['ACCEPT', 'BROWSER', 'call', 'page_costs', 'profile', 'wsgi_app']
 
 ROUNDS = int(os.environ.get('BENCH_PAGE_ROUNDS', '500'))
 WARM_UP = 50
@@ -53,19 +53,31 @@ def wsgi_app(db: Path) -> App:
     )
 
 
-def call(app: App, url: str, accept: str) -> tuple[float, float, str, bytes]:
-    """GET ``url`` through the app; return (wall seconds, CPU seconds of
-    this thread, status, body).
+def call(
+    app: App,
+    url: str,
+    accept: str,
+    method: str = 'GET',
+    body: bytes = b'',
+    content_type: str | None = None,
+) -> tuple[float, float, str, bytes]:
+    """Send one request through the app; return (wall seconds, CPU seconds
+    of this thread, status, body).
 
     Only the app call and the reading of its body are timed. The CPU time
     leaves out what other processes of a shared machine take meanwhile.
     """
     parts = urlsplit(url)
+    headers = {AUTH[0]: AUTH[1], 'Accept': accept}
+    if content_type:
+        headers['Content-Type'] = content_type
     environ = testing.create_environ(
+        method=method,
         path=parts.path,
         query_string=parts.query,
         host=HOST,
-        headers={AUTH[0]: AUTH[1], 'Accept': accept},
+        headers=headers,
+        body=body,
     )
     answer: list[str] = []
 

@@ -9,17 +9,36 @@ from pathlib import Path
 
 import orjson
 
-__all__ = ['save', 'show']
+from bench.issue16 import issue16_targets
+from bench.scenarios import FLOOR
+
+__all__ = ['save', 'show', 'table']
 
 RESULTS = Path(__file__).resolve().parent / 'results'
-FLOOR = 'floor: fixed'
 HTML_PAGE = 'GET first page html 100k'
+
+
+def wake_lines(tasks: dict) -> list[str]:
+    """Return the long-poll wake latencies as printed lines."""
+    wakes = {name: tasks[name] for name in ('wake_in_process', 'wake_across_processes')}
+    for where, wake in tasks.get('wake_across_serving_processes', {}).items():
+        wakes[f'wake, serve --processes 2, {where}'] = wake
+    lines = []
+    for name, wake in wakes.items():
+        if 'skipped' in wake:
+            lines.append(f'{name}: skipped ({wake["skipped"]})')
+        else:
+            lines.append(
+                f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
+                f'({wake["samples"]} samples)'
+            )
+    return lines
 
 
 def show(results: dict) -> None:
     """Print the table, the task and memory figures, and the targets."""
     http = results['http']
-    _table(http, http[FLOOR]['rps'])
+    table(http, http[FLOOR]['rps'], results.get('peer', {}))
     tasks, memory = results['tasks'], results['memory']
     print()
     e2e = tasks['end_to_end_sqlite']
@@ -27,15 +46,8 @@ def show(results: dict) -> None:
         f'SLEEP(0) end to end, SQLite, 2 workers: {e2e["tasks_per_s"]:.0f} tasks/s '
         f'({e2e["finished"]} tasks in {e2e["seconds"]:.1f} s)'
     )
-    for name in ('wake_in_process', 'wake_across_processes'):
-        wake = tasks[name]
-        if 'skipped' in wake:
-            print(f'{name}: skipped ({wake["skipped"]})')
-        else:
-            print(
-                f'{name}: p50 {wake["p50_ms"]:.1f} ms, p99 {wake["p99_ms"]:.1f} ms '
-                f'({wake["samples"]} samples)'
-            )
+    for line in wake_lines(tasks):
+        print(line)
     normal = results.get('synchronous_normal')
     if normal:
         print(
@@ -50,6 +62,10 @@ def show(results: dict) -> None:
     )
     if 'pages' in results:
         print(page_line(results['pages']))
+    if 'in_process' in results:
+        print()
+        for line in in_process_lines(results['in_process']['scenarios']):
+            print(line)
     if memory.get('soak_mb'):
         soak = memory['soak_mb']
         print(
@@ -59,11 +75,15 @@ def show(results: dict) -> None:
     print()
     for line in targets(results):
         print(line)
+    print()
+    print('issue 16 targets:')
+    for line in rows_of(issue16_targets(results)):
+        print(line)
 
 
 def show_pages(results: dict) -> None:
     """Print what ``--pages`` measured: a page as HTML against its JSON."""
-    _table(results['http'])
+    table(results['http'])
     print()
     print(page_line(results['pages']))
     print()
@@ -71,17 +91,26 @@ def show_pages(results: dict) -> None:
         print(line)
 
 
-def _table(http: dict, floor: float | None = None) -> None:
+def table(http: dict, floor: float | None = None, peer: dict | None = None) -> None:
+    """Print abiq's figures, each with its ratio to the floor and, where the
+    DRF peer ran the same scenario, the peer's req/s and abiq's ratio to it."""
+    peer = peer or {}
     print()
     print(
         f'{"scenario":28} {"req/s":>9} {"p50 ms":>8} {"p99 ms":>8} {"errors":>7} '
-        f'{"x floor":>8}'
+        f'{"x floor":>8} {"DRF req/s":>10} {"x DRF":>7}'
     )
     for name, fig in http.items():
         ratio = f'{fig["rps"] / floor:8.2f}' if floor else f'{"-":>8}'
+        drf = peer.get(name)
+        versus = (
+            f'{drf["rps"]:10.0f} {fig["rps"] / drf["rps"]:7.2f}'
+            if drf and drf['rps']
+            else f'{"":10} {"":7}'
+        )
         print(
             f'{name:28} {fig["rps"]:9.0f} {fig["p50_ms"]:8.2f} {fig["p99_ms"]:8.2f} '
-            f'{fig["errors"]:7d} {ratio}'
+            f'{fig["errors"]:7d} {ratio} {versus}'.rstrip()
         )
 
 
@@ -151,11 +180,22 @@ def targets(results: dict) -> list[str]:
     return rows_of(rows + page_targets(results))
 
 
-def rows_of(rows: list[tuple[str, bool, str]]) -> list[str]:
-    """Return target rows (name, met, figure) as printed lines."""
-    return [
-        f'{"met " if ok else "MISS"} {name:45} {figure}' for name, ok, figure in rows
-    ]
+def rows_of(rows: list[tuple[str, bool | None, str]]) -> list[str]:
+    """Return target rows (name, met, figure) as printed lines; a row whose
+    ``met`` is None was not measured in this run."""
+    marks = {True: 'met ', False: 'MISS', None: '----'}
+    return [f'{marks[ok]} {name:45} {figure}' for name, ok, figure in rows]
+
+
+def in_process_lines(costs: dict[str, dict]) -> list[str]:
+    """Return the figures as printed lines."""
+    out = [f'{"in process":28} {"median us":>10} {"min us":>8} {"CPU us":>8}']
+    for name, fig in costs.items():
+        out.append(
+            f'{name:28} {fig["median_us"]:>10.0f} {fig["min_us"]:>8.0f} '
+            f'{fig["cpu_median_us"]:>8.0f}'
+        )
+    return out
 
 
 def page_line(pages: dict) -> str:
@@ -205,6 +245,10 @@ def save(results: dict) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')
     results = dict(
         results,
+        issue16_targets=[
+            {'target': name, 'met': met, 'figure': figure}
+            for name, met, figure in issue16_targets(results)
+        ],
         when=stamp,
         machine={
             'python': platform.python_version(),

@@ -28,17 +28,30 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
+
 from bench import report
 from bench.client import AUTH
 from bench.client import Client
+from bench.inprocess import in_process_costs
+from bench.inprocess import summary
 from bench.load import Figures
 from bench.load import Request
 from bench.load import run_load
 from bench.pages import BROWSER
 from bench.pages import page_costs
 from bench.pages import wsgi_app
+from bench.peer import peer_figures
 from bench.prepare import prepared
+from bench.processes import ONE as ONE_PROCESS
+from bench.processes import TWO as TWO_PROCESSES
+from bench.processes import process_scaling
+from bench.processes import wake_across_processes
 from bench.report import HTML_PAGE
+from bench.scenarios import EXTERNAL_TASK
+from bench.scenarios import POST_EXTERNAL
+from bench.scenarios import RUNNING_TASK
+from bench.scenarios import XML_PAGE
 from bench.servers import Process
 from bench.servers import free_port
 from bench.wakeups import end_to_end
@@ -50,6 +63,7 @@ CONNECTIONS = int(os.environ.get('BENCH_CONNECTIONS', '16'))
 JSON = 'application/vnd.abiq.task+json; version=2'
 XML = 'application/vnd.abiq.task+xml; version=2'
 PAGES = 'application/vnd.abiq.tasks+json; version=2'
+XML_PAGES = 'application/vnd.abiq.tasks+xml; version=2'
 QUIET = {'ABIQ_LOG_LEVEL': 'WARNING'}
 RSS_REQUESTS = 100_000
 # NOTE: extra `abiq serve` options to compare settings, e.g. "--threads 4"
@@ -136,7 +150,8 @@ def http_scenarios(root: str, label: str) -> dict[str, Figures]:
 
 def page_scenarios(first: str, last: str, label: str) -> dict[str, Figures]:
     """GET the first and last pages of 25; with 100k tasks, the first page
-    as a browser asks for it too (issue 15), alternating with its JSON."""
+    as a browser asks for it (issue 15) and as XML (issue 16) too,
+    alternating with its JSON."""
     json_first = Request(first, headers=(AUTH, ('Accept', PAGES)))
     json_last = Request(last, headers=(AUTH, ('Accept', PAGES)))
     if label != '100k':
@@ -145,11 +160,13 @@ def page_scenarios(first: str, last: str, label: str) -> dict[str, Figures]:
             f'GET last page {label}': best_of_two(json_last),
         }
     html_first = Request(first, headers=(AUTH, ('Accept', BROWSER)))
-    json_page, html_page = alternating(json_first, html_first)
+    xml_first = Request(first, headers=(AUTH, ('Accept', XML_PAGES)))
+    json_page, html_page, xml_page = alternating(json_first, html_first, xml_first)
     return {
         f'GET first page {label}': json_page,
         f'GET last page {label}': best_of_two(json_last),
         HTML_PAGE: html_page,
+        XML_PAGE: xml_page,
     }
 
 
@@ -158,14 +175,7 @@ def running_task(root: str) -> str:
     client = Client(root)
     try:
         create = client.get(client.get(root).link('tasks')).link('create')
-        body = {
-            'type': 'BENCH',
-            'description': 'a running task, read from the database',
-            'status': 'running',
-            'progress': 50,
-            'jobs': [{'type': 'STEP', 'status': 'finished'}, {'type': 'STEP'}],
-        }
-        reply = client.request('POST', create, body, Content_Type=JSON)
+        reply = client.request('POST', create, RUNNING_TASK, Content_Type=JSON)
         if reply.status != 201:
             raise RuntimeError(f'POST {create}: {reply.status} {reply.doc}')
         return reply.headers['Location']
@@ -181,6 +191,30 @@ def post_action(root: str) -> Figures:
     body = b'{"jobs": 1, "seconds": 0}'
     headers = (AUTH, ('Content-Type', 'application/vnd.abiq.sleep+json'))
     return best_of_two(Request(diagnostics, 'POST', headers, body))
+
+
+def serve_threads() -> int:
+    """Return the ``--threads`` abiq is served with (``abiq serve``'s 8
+    unless ``BENCH_SERVE_ARGS`` says otherwise): the peer gets as many."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--threads', type=int, default=8)
+    return parser.parse_known_args(SERVE_ARGS)[0].threads
+
+
+def post_external(root: str) -> Figures:
+    """POST an external task to the tasks' ``create`` link (201 each, a new
+    task each time; the DRF peer is asked the same)."""
+    client = Client(root)
+    create = client.get(client.get(root).link('tasks')).link('create')
+    client.close()
+    headers = (AUTH, ('Content-Type', JSON))
+    return best_of_two(Request(create, 'POST', headers, orjson.dumps(EXTERNAL_TASK)))
+
+
+def peer(workdir: Path) -> dict:
+    """The DRF peer's figures (issue 16, target 1), as saved."""
+    figures = peer_figures(workdir, serve_threads(), best_of_two)
+    return {name: vars(run) for name, run in figures.items()}
 
 
 def first_task_url(root: str) -> str:
@@ -248,6 +282,18 @@ def pages_only(workdir: Path) -> dict:
     return results
 
 
+def whole_box(db: Path, workdir: Path, http: dict[str, Figures]) -> dict:
+    """GET a running task from one waitress process and from two serving
+    processes (issue 16, target 8), alternating; the figures join the table."""
+    scaling = process_scaling(db, workdir)
+    http.update(scaling)
+    return {
+        'processes': 2,
+        'running_task_rps': scaling[TWO_PROCESSES].rps,
+        'one_process_rps': scaling[ONE_PROCESS].rps,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--soak', action='store_true', help='add the 5-minute soak')
@@ -268,11 +314,13 @@ def main() -> None:
         http = floors(small.path, workdir, small.task_id)
         # NOTE: in process while no server runs, so nothing else takes the CPU
         results['pages'] = page_costs(wsgi_app(small.path))
+        results['in_process'] = summary(in_process_costs(wsgi_app(small.path)))
 
         server, root = serve(small.path, workdir, 'serve-100k')
         try:
             http.update(http_scenarios(root, '100k'))
             http['POST action'] = post_action(root)
+            http[POST_EXTERNAL] = post_external(root)
             served = top_up(root, http)
             rss, peak = server.memory_mb()
             results['memory'] = {'requests': served, 'rss_mb': rss, 'peak_mb': peak}
@@ -287,6 +335,8 @@ def main() -> None:
             http.update(http_scenarios(root, '1M'))
         finally:
             server.stop()
+        results['peer'] = peer(workdir)
+        results['whole_box'] = whole_box(small.path, workdir, http)
 
         empty = prepared(0, workdir)
         server, root = serve(empty.path, workdir, 'serve-workers', workers=2)
@@ -299,6 +349,9 @@ def main() -> None:
             server.stop()
         results['tasks']['wake_across_processes'] = wake_latency_across_processes(
             workdir
+        )
+        results['tasks']['wake_across_serving_processes'] = wake_across_processes(
+            prepared(0, workdir).path, workdir
         )
         results['synchronous_normal'] = synchronous_normal(small.path, workdir)
     results['http'] = {name: vars(figures) for name, figures in http.items()}

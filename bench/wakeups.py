@@ -15,7 +15,12 @@ from bench.prepare import build
 from bench.servers import Process
 from bench.servers import free_port
 
-__all__ = ['end_to_end', 'wake_latency_across_processes', 'wake_latency_in_process']
+__all__ = [
+    'end_to_end',
+    'wake_latencies',
+    'wake_latency_across_processes',
+    'wake_latency_in_process',
+]
 
 E2E_TASKS = 2000
 SUBMITTERS = 8
@@ -69,7 +74,7 @@ def end_to_end(root: str, db: Path, tasks: int = E2E_TASKS) -> dict:
 
 def wake_latency_in_process(root: str) -> dict:
     """Long-poll wake latency when the serving process's own workers finish."""
-    return _wake_latencies(root)
+    return wake_latencies(root)
 
 
 def wake_latency_across_processes(workdir: Path) -> dict:
@@ -96,7 +101,7 @@ def wake_latency_across_processes(workdir: Path) -> dict:
     worker = Process.abiq(['worker', '--concurrency', '2'], env, workdir / 'worker.log')
     try:
         server.wait_listening(port)
-        return _wake_latencies(f'http://127.0.0.1:{port}/api/')
+        return wake_latencies(f'http://127.0.0.1:{port}/api/')
     finally:
         server.stop()
         worker.stop()
@@ -105,10 +110,11 @@ def wake_latency_across_processes(workdir: Path) -> dict:
         admin.close()
 
 
-def _wake_latencies(root: str, count: int = WAKES) -> dict:
+def wake_latencies(root: str, held: Client | None = None, count: int = WAKES) -> dict:
     """Start short tasks and long-poll each until it ends; the latency is the
-    time from its ``finishedAt`` to the waiting GET's answer."""
-    client = Client(root)
+    time from its ``finishedAt`` to the waiting GET's answer. ``held`` is the
+    connection to poll through (kept open), else a new one."""
+    client = held or Client(root)
     diagnostics = client.get(root).link('diagnostics')
     latencies = []
     for _ in range(count):
@@ -125,7 +131,8 @@ def _wake_latencies(root: str, count: int = WAKES) -> dict:
                 finished = _parse(reply.doc['finishedAt'])
                 latencies.append((answered - finished).total_seconds() * 1000)
                 break
-    client.close()
+    if held is None:
+        client.close()
     latencies.sort()
     return {
         'samples': len(latencies),

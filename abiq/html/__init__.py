@@ -20,6 +20,7 @@ from abiq.html.facts import PageFacts
 from abiq.html.forms import RELATIONS
 from abiq.html.forms import fields_of
 from abiq.html.forms import values_of
+from abiq.html.inputs import Inputs
 from abiq.html.model import Page
 from abiq.html.model import columns_of
 from abiq.html.model import search_state
@@ -100,6 +101,7 @@ class HtmlView:
         env.filters['rows'] = table_rows
         self.template = env.get_template('page.html')
         self.signin_template = env.get_template('signin.html')
+        self.inputs = Inputs(env)
 
     def render(
         self, doc: dict[str, Any], accepted: Accepted, urls: Urls, facts: PageFacts
@@ -115,6 +117,15 @@ class HtmlView:
         name = accepted.name
         page = Page(doc)
         self_href = page.href('self')
+        sources = {
+            relation.source: urls.of(relation.source)
+            for relations in RELATIONS.values()
+            for relation in relations
+            if relation.source
+        }
+        forms = self._forms(doc, name, page, facts)
+        for form in forms:
+            form['inputs'] = self.inputs.render(form, sources)
         return {
             **_chrome(urls, facts),
             'doc': doc,
@@ -122,17 +133,12 @@ class HtmlView:
             'title': title_of(doc, name),
             'page': page,
             'self_href': self_href,
-            'sources': {
-                relation.source: urls.of(relation.source)
-                for relations in RELATIONS.values()
-                for relation in relations
-                if relation.source
-            },
+            'sources': sources,
             'status_text': _status_text(facts.status),
             'fields': [(key, value) for key, value in doc.items() if _shown(key)],
             'table': self._table(doc, name, page, facts),
             'task': _task(doc) if name == 'task' else None,
-            'forms': self._forms(doc, name, page, facts),
+            'forms': forms,
             'delete': _delete(doc, name, page, facts),
         }
 

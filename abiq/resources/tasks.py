@@ -58,41 +58,58 @@ class _TaskList(TaskAnswers):
         'type': {'type': 'string'},
     }
 
-    def list_tasks(
-        self, req, resp, select, href_for, extra: list[dict], scope=None
-    ) -> None:
-        """Answer a page of ``select`` (filtered by ``status`` and ``type``).
-
-        Args:
-            scope: ``(enterprise id or None for all, now)`` when ``select``
-                is every visible task, so the total comes from the tallies.
-        """
+    def list_tasks(self, req, resp, href_for, extra: list[dict], target=None) -> None:
+        """Answer a page of the tasks the caller sees, filtered by ``status``
+        and ``type`` (and ``target``: ``(kind, id)`` of the entity they
+        targeted)."""
+        caller, now = self.caller(req), utcnow()
         statuses = records.status_filter(req.get_param_as_list('status') or [])
-        if statuses:
-            select = select.where(Task.status.in_(statuses))
-        task_type = req.get_param('type')
-        if task_type:
-            select = select.where(Task.type == task_type)
-            scope = None
+        task_type = req.get_param('type') or None
+        enterprise_id = None if caller.is_admin else caller.enterprise_id
+        listing = records.task_listing(enterprise_id, statuses, task_type, target, now)
         count = None
-        if scope is not None:
-            enterprise_id, now = scope
-
+        if target is None and task_type is None:
+            # NOTE: every visible task (of some statuses): the tallies know
+            # the total without counting the rows.
             def count() -> int:
                 return count_tasks(enterprise_id, statuses, now)
 
-        page = self.page(req, select, count)
-        jobs = records.jobs_of(list(page.items))
-        urls, caller = self.urls(req), self.caller(req)
-        version = self.accepted(req).version
-        items = [
-            render_task(task, jobs[task.id], urls, caller, version)
-            for task in page.items
-        ]
+        page = self.page(req, listing, count)
+        urls = self.urls(req)
+        items = self._items(req, page.items, urls, caller)
         views = [
             urls.link(rel, href_for([('status', rel)]), 'tasks') for rel in FILTER_RELS
         ]
         self.send(req, resp, self.collection(req, page, items, href_for, views + extra))
+
+    def _items(self, req, tasks: list[Any], urls, caller) -> list[dict[str, Any]]:
+        """Return the tasks' documents; a finished one's is rendered once
+        (:meth:`abiq.finished.FinishedTasks.item`)."""
+        accepted = self.accepted(req)
+        finished = self.services.finished
+        epoch = finished.accounts.epoch  # before the documents are made
+
+        def key(task: Any) -> tuple:
+            return (
+                task.id,
+                task.revision,
+                accepted.format,
+                accepted.version,
+                urls.base,
+            )
+
+        docs = {}
+        for task in tasks:
+            if task.status == 'finished':
+                doc = finished.item(key(task))
+                if doc is not None:
+                    docs[task.id] = doc
+        missing = [task for task in tasks if task.id not in docs]
+        jobs = records.jobs_of(missing) if missing else {}
+        for task in missing:
+            doc = render_task(task, jobs[task.id], urls, caller, accepted.version)
+            docs[task.id] = finished.keep_item(key(task), task, doc, epoch)
+        return [docs[task.id] for task in tasks]
 
 
 class Collection(_TaskList):
@@ -104,17 +121,15 @@ class Collection(_TaskList):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List tasks, paged, filtered by ``status`` and ``type``."""
-        urls, caller, now = self.urls(req), self.caller(req), utcnow()
+        urls, caller = self.urls(req), self.caller(req)
         extra = []
         if caller.can_write:
             extra.append(urls.link('create', urls.of('task'), 'task'))
-        scope = (None if caller.is_admin else caller.enterprise_id, now)
-        select = records.visible_tasks(caller, now)
 
         def href_for(query: list[tuple[str, Any]]) -> str:
             return urls.of('task', query=query)
 
-        self.list_tasks(req, resp, select, href_for, extra, scope)
+        self.list_tasks(req, resp, href_for, extra)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an external task (VirtShell model): 201 and its location."""
@@ -138,7 +153,7 @@ class Collection(_TaskList):
         )
         self.services.engine.announce()
         location = self.urls(req).of('task', task.id)
-        self.send_task(req, resp, task, status=201)
+        self.send_task(req, resp, task, status=201, jobs=task.accepted_jobs)
         resp.location = location
         resp.content_location = location
 
@@ -160,16 +175,13 @@ class EntityTasks(_TaskList):
         (entity_id,) = params.values()
         caller, kind = self.caller(req), self.kind
         kind.get_visible(caller, entity_id)
-        select = records.visible_tasks(caller).where(
-            (Task.target_kind == kind.kind) & (Task.target_id == str(entity_id))
-        )
         urls = self.urls(req)
 
         def href_for(query: list[tuple[str, Any]]) -> str:
             return urls.of(kind.kind, entity_id, 'tasks', query=query)
 
         parent = urls.link('parent', urls.of(kind.kind, entity_id), kind.kind)
-        self.list_tasks(req, resp, select, href_for, [parent])
+        self.list_tasks(req, resp, href_for, [parent], (kind.kind, str(entity_id)))
 
 
 class Item(TaskResource):

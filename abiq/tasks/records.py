@@ -13,9 +13,10 @@ from typing import Any
 
 import peewee
 
+from abiq.db import taskstatements as sql
+from abiq.db.listing import Listing
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
-from abiq.db.models import database
 from abiq.db.models import locked
 from abiq.db.models import utcnow
 from abiq.db.models import write_transaction
@@ -38,16 +39,47 @@ __all__ = [
     'get_visible_with_jobs',
     'jobs_of',
     'status_filter',
+    'task_listing',
     'update_external',
-    'visible_tasks',
 ]
 
 
-def visible_tasks(caller: Caller, now: dt.datetime | None = None) -> peewee.ModelSelect:
-    """Return the tasks the caller may see, unexpired at ``now``."""
-    query = Task.select().where(unexpired(now or utcnow()))
-    if not caller.is_admin:
-        query = query.where(Task.enterprise == caller.enterprise_id)
+def task_listing(
+    enterprise_id: int | None,
+    statuses: list[str],
+    task_type: str | None,
+    target: tuple[str, str] | None,
+    now: dt.datetime,
+) -> Listing:
+    """Return the unexpired tasks of an enterprise (None: of all), with any
+    of ``statuses`` (all when empty), of a type, that targeted an entity
+    (``(kind, id)``): a listing compiled once per shape."""
+    values: dict[str, Any] = {'now': now}
+    if enterprise_id is not None:
+        values['enterprise'] = enterprise_id
+    values.update({f'status{n}': status for n, status in enumerate(statuses)})
+    if task_type is not None:
+        values['task_type'] = task_type
+    if target is not None:
+        values['target_kind'], values['target_id'] = target
+    shape = ('tasks', *sorted(values))
+    return Listing(shape, _filtered_tasks, values)
+
+
+def _filtered_tasks(now: Any, **values: Any) -> peewee.ModelSelect:
+    query = Task.select().where(unexpired(now))
+    if 'enterprise' in values:
+        query = query.where(Task.enterprise == values['enterprise'])
+    statuses = [value for name, value in values.items() if name.startswith('status')]
+    if statuses:
+        query = query.where(Task.status.in_(statuses))
+    if 'task_type' in values:
+        query = query.where(Task.type == values['task_type'])
+    if 'target_kind' in values:
+        query = query.where(
+            (Task.target_kind == values['target_kind'])
+            & (Task.target_id == values['target_id'])
+        )
     return query
 
 
@@ -93,24 +125,33 @@ def status_filter(values: list[str]) -> list[str]:
 
 
 def _set_status(task: Task, status: str, now: dt.datetime, retention: int) -> None:
-    task.status = status
-    if status == 'running' and task.started_at is None:
-        task.started_at = now
+    for name, value in _status_fields(task.started_at, status, now, retention).items():
+        setattr(task, name, value)
+
+
+def _status_fields(
+    started_at: dt.datetime | None, status: str, now: dt.datetime, retention: int
+) -> dict[str, Any]:
+    """Return the fields a task (started at ``started_at``, or never)
+    moving to ``status`` at ``now`` takes."""
+    fields: dict[str, Any] = {'status': status}
+    if status == 'running' and started_at is None:
+        fields['started_at'] = now
     if status in TERMINAL:
-        task.finished_at = now
-        task.expires_at = now + dt.timedelta(seconds=retention)
+        fields['finished_at'] = now
+        fields['expires_at'] = now + dt.timedelta(seconds=retention)
         if status == 'finished':
-            task.progress = 100
+            fields['progress'] = 100
+    return fields
 
 
-def _replace_jobs(task: Task, jobs: list[dict[str, Any]], now: dt.datetime) -> None:
-    TaskJob.delete().where(TaskJob.task == task.id).execute()
+def _job_rows(jobs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any]]:
+    """Return the rows of an external task's jobs (without the task)."""
     rows = []
     for position, job in enumerate(jobs, start=1):
         status = job.get('status', 'pending')
         rows.append(
             {
-                'task': task.id,
                 'position': position,
                 'type': job.get('type', 'STEP'),
                 'description': job.get('description', ''),
@@ -119,6 +160,12 @@ def _replace_jobs(task: Task, jobs: list[dict[str, Any]], now: dt.datetime) -> N
                 'finished_at': now if status in TERMINAL | {'skipped'} else None,
             }
         )
+    return rows
+
+
+def _replace_jobs(task: Task, jobs: list[dict[str, Any]], now: dt.datetime) -> None:
+    TaskJob.delete().where(TaskJob.task == task.id).execute()
+    rows = [dict(row, task=task.id) for row in _job_rows(jobs, now)]
     if rows:
         TaskJob.insert_many(rows).execute()
 
@@ -129,27 +176,37 @@ def create_external(
     enterprise_id: int,
     target: tuple[str, str] | None,
     retention: int,
-) -> Task:
-    """Create an external task from a validated body (it starts at attempt 1)."""
+) -> Any:
+    """Create an external task from a validated body (it starts at attempt 1).
+
+    The row returned carries ``accepted_jobs``, its jobs as committed.
+    """
     now = utcnow()
-    with database.atomic():
-        task = Task(
-            id=str(uuid.uuid4()),
-            type=doc['type'],
-            description=doc.get('description', ''),
-            progress=doc.get('progress', 0),
-            log=doc.get('log', ''),
-            enterprise=enterprise_id,
-            user=caller.user.id,
-            external=True,
-            created_at=now,
-            updated_at=now,
-            target_kind=target[0] if target else None,
-            target_id=target[1] if target else None,
-        )
-        _set_status(task, doc.get('status', 'pending'), now, retention)
-        task.save(force_insert=True)
-        _replace_jobs(task, doc.get('jobs', []), now)
+    values: dict[str, Any] = {
+        'id': str(uuid.uuid4()),
+        'type': doc['type'],
+        'description': doc.get('description', ''),
+        'progress': doc.get('progress', 0),
+        'log': doc.get('log', ''),
+        'enterprise': enterprise_id,
+        'user': caller.user.id,
+        'external': True,
+        'created_at': now,
+        'updated_at': now,
+        'started_at': None,
+        'target_kind': target[0] if target else None,
+        'target_id': target[1] if target else None,
+    }
+    status = doc.get('status', 'pending')
+    values.update(_status_fields(None, status, now, retention))
+    jobs = _job_rows(doc.get('jobs', []), now)
+    # NOTE: compiled inserts (abiq.db.taskstatements): peewee building an
+    # INSERT was a third of an external task's POST.
+    with write_transaction():
+        task = sql.INSERT_TASK.insert(**values)
+        task.accepted_jobs = [
+            sql.INSERT_JOB.insert(task=task.id, **job) for job in jobs
+        ]
     return task
 
 

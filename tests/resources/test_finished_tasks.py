@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from abiq.db.models import Task
 from abiq.db.models import utcnow
 from tests.factories import make_tasks
 from tests.support import basic
@@ -99,3 +100,65 @@ def test_a_changed_password_closes_a_remembered_task_to_the_old_one(api, finishe
     )
     api.get(href, status=401)
     api.as_user(basic('alice', 'brand-new')).get(href, status=200)
+
+
+# -- a finished task's document as an item of a page of tasks ----------------
+
+
+def _item(client, task_id: str) -> dict | None:
+    page = client.get(client.get('/', status=200).link('tasks'), status=200)
+    found = [item for item in page.doc['collection'] if item['id'] == task_id]
+    return found[0] if found else None
+
+
+def _rels(item: dict) -> set[str]:
+    return {link['rel'] for link in item['links']}
+
+
+def test_a_page_shows_a_finished_task_the_same_the_second_time(api, finished):
+    first = _item(api, finished)
+    assert first is not None and first['status'] == 'finished'
+    assert _item(api, finished) == first
+    alone = api.get(task_href(api, finished), status=200).doc
+    # NOTE: a task read alone links its schema; an item leaves that to the page
+    links = [link for link in alone['links'] if link['rel'] != 'describedby']
+    assert {**alone, 'links': links} == first
+
+
+def test_a_kept_item_is_shown_to_its_tenant_only(api, as_user, finished):
+    assert _item(api, finished) is not None
+    assert _item(as_user('bob'), finished) is None
+    assert _item(as_user('admin'), finished) is not None
+
+
+def test_a_kept_item_leaves_the_page_when_its_task_expires(api, finished):
+    assert _item(api, finished) is not None
+    Task.update(expires_at=utcnow() - dt.timedelta(seconds=1)).where(
+        Task.id == finished
+    ).execute()
+    assert _item(api, finished) is None
+
+
+def test_a_kept_item_loses_its_user_link_when_the_user_is_deleted(
+    api, as_user, finished
+):
+    assert 'user' in _rels(_item(api, finished))
+    admin = as_user('admin')
+    vera = admin.get(api.get(task_href(api, finished), status=200).link('user'))
+    admin.delete(vera.link('edit'), status=204)
+    assert 'user' not in _rels(_item(api, finished))
+
+
+def test_each_format_and_base_url_keeps_its_own_item(api, finished):
+    json_item = _item(api, finished)
+    here = api.get('/', status=200).link('tasks')
+    xml = api.get(here, accept='application/vnd.abiq.tasks+xml', status=200)
+    (xml_item,) = [i for i in xml.doc['collection'] if i['id'] == finished]
+    assert {link['type'] for link in xml_item['links'] if 'type' in link} <= {
+        link['type'].replace('+json', '+xml')
+        for link in json_item['links']
+        if 'type' in link
+    }
+    there = api.get(here, headers={'Host': 'abiq.example.org'}, status=200)
+    (other,) = [i for i in there.doc['collection'] if i['id'] == finished]
+    assert other['links'][0]['href'].startswith('http://abiq.example.org/')

@@ -61,3 +61,19 @@ def test_what_a_form_requires_is_kept_apart(schemas: SchemaStore) -> None:
     required = {field.name for field in with_type['fields'] if field.required}
     assert required == {'type'}
     assert not any(field.required for field in without['fields'])
+
+
+def test_a_blank_forms_inputs_are_rendered_once_and_a_typed_one_each_time(
+    schemas: SchemaStore,
+) -> None:
+    view = HtmlView(schemas)
+    first = _create_form(view, ('type',))
+    second = _create_form(view, ('type',))
+    assert 'name="type"' in first['inputs'] and ' required' in first['inputs']
+    assert second['inputs'] is first['inputs']
+    assert _create_form(view, ())['inputs'] != first['inputs']
+    typed = dict(first, values={'type': 'BACKUP'}, errors={'type': ['/type: bad']})
+    sources = {'enterprise': f'{ROOT}/enterprises'}
+    shown = view.inputs.render(typed, sources)
+    assert 'value="BACKUP"' in shown and '/type: bad' in shown
+    assert 'value="BACKUP"' not in view.inputs.render(first, sources)

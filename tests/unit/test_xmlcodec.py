@@ -7,6 +7,7 @@ import pytest
 from lxml import etree
 
 from abiq import xmlcodec
+from abiq.kept import KeptDocument
 from abiq.limits import MAX_DEPTH
 from abiq.limits import TOO_DEEP
 from tests.support import validate_document
@@ -31,6 +32,43 @@ def test_an_answer_written_in_xml_is_valid_and_reads_back_the_same(name, version
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>")
     # validate_document checks the XSD, then the JSON Schema of what it read
     assert validate_document(codec(), data, name, 'xml', version) == doc
+
+
+def _lxml_bytes(doc: dict, plan) -> bytes:
+    tree = xmlcodec.to_tree(doc, plan)
+    return etree.tostring(tree, xml_declaration=True, encoding='UTF-8', standalone=True)
+
+
+@pytest.mark.parametrize(('name', 'version'), KEYS)
+def test_the_written_text_is_the_bytes_lxml_writes_for_the_same_tree(name, version):
+    plan = _plan(name, version)
+    doc = sample(name, version)
+    assert xmlcodec.dumps(doc, plan) == _lxml_bytes(doc, plan)
+
+
+def test_markup_and_whitespace_in_text_and_attributes_are_escaped_as_lxml_does():
+    plan = _plan('task', 2)
+    doc = sample('task', 2)
+    tricky = 'a & b < c > d " e \' f\r\ng\th ü 𝄞 ]]>'
+    doc['description'] = tricky
+    doc['log'] = ''
+    doc['jobs'] = []
+    doc['links'] = [{'rel': 'self', 'href': f'/api/tasks/1?q={tricky}', 'type': 'x'}]
+    data = xmlcodec.dumps(doc, plan)
+    assert data == _lxml_bytes(doc, plan)
+    read = validate_document(codec(), data, 'task', 'xml', 2)
+    assert read['description'] == tricky
+    assert read['links'][0]['href'] == f'/api/tasks/1?q={tricky}'
+
+
+@pytest.mark.parametrize('char', ['\x00', '\x07', '\x1f', '\ufffe', '\uffff', '\ud800'])
+def test_a_character_xml_cannot_carry_is_refused_as_lxml_refuses_it(char):
+    doc = sample('task', 2)
+    doc['description'] = f'not xml: {char}'
+    with pytest.raises(ValueError):
+        _lxml_bytes(doc, _plan('task', 2))
+    with pytest.raises(ValueError, match='XML compatible'):
+        xmlcodec.dumps(doc, _plan('task', 2))
 
 
 def test_null_is_an_absent_element_and_booleans_are_words():
@@ -186,3 +224,18 @@ def test_a_lone_surrogate_may_hold_what_xml_cannot_carry():
 
 def test_xml_text_writes_what_xml_cannot_carry_as_escapes():
     assert xmlcodec.xml_text('a\x00b\x1fc\u00e9') == 'a\\u0000b\\u001fc\u00e9'
+
+
+def test_a_kept_item_is_written_once_and_the_same_every_time():
+    plan = _plan('tasks', 2)
+    page = sample('tasks', 2)
+    assert page['collection'], 'the sample page has items'
+    plain = xmlcodec.dumps(page, plan)
+    kept = [KeptDocument(item) for item in page['collection']]
+    with_kept = {**page, 'collection': kept}
+    assert xmlcodec.dumps(with_kept, plan) == plain
+    assert all(len(item.writings) == 1 for item in kept)
+    # NOTE: the text remembered is what is sent again, not a new writing
+    (key,) = kept[0].writings
+    kept[0].writings[key] = kept[0].writings[key].replace('</task>', '<!--k--></task>')
+    assert b'<!--k--></task>' in xmlcodec.dumps(with_kept, plan)
