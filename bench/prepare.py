@@ -78,6 +78,9 @@ def build(url: str, tasks: int) -> None:
             with database.atomic():
                 _insert(enterprise, user, start, first, count)
     db.close()
+    # NOTE: and the shared write connection (abiq.db.groupcommit): the last
+    # one to close checkpoints the WAL into the file that is then renamed.
+    db.close_shared()
 
 
 def _insert(enterprise, user, start, first: int, count: int) -> None:  # type: ignore[no-untyped-def]
