@@ -7,7 +7,10 @@ only; a COMMIT that fails reaches every member of its batch.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -177,3 +180,23 @@ def test_an_in_memory_database_writes_on_its_own_connection():
         assert rows == [('kept',), ('also',)]
     finally:
         db.close()
+
+
+def test_a_process_that_ends_leaves_every_commit_in_the_file(tmp_path):
+    # NOTE: the shared connection is closed at exit, so the WAL is
+    # checkpointed: the file alone, copied, holds what was written.
+    path = tmp_path / 'alone.db'
+    script = (
+        'from abiq.db import bind, create_schema, open_database\n'
+        'from abiq.db.models import Enterprise, database, write_transaction\n'
+        f"db = open_database('sqlite:///{path}')\n"
+        'bind(db)\n'
+        'create_schema()\n'
+        'with database.connection_context():\n'
+        '    with write_transaction():\n'
+        "        Enterprise.create(name='on disk')\n"
+    )
+    subprocess.run([sys.executable, '-c', script], check=True, timeout=60)
+    copy = tmp_path / 'copy.db'
+    shutil.copyfile(path, copy)
+    assert _names_on_disk(str(copy)) == {'on disk'}

@@ -156,9 +156,15 @@ class GroupCommit:
                 self._conn.close()
                 self._conn = None
 
-    def close(self) -> None:
-        """Close the shared connection (no batch may be open)."""
-        with self._lock:
-            if self._conn is not None:
+    def close(self, timeout: float = -1) -> bool:
+        """Close the shared connection once no batch is open; False when
+        ``timeout`` seconds passed first (a writer still holds it)."""
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        try:
+            if self._conn is not None and self._batch is None:
                 self._conn.close()
                 self._conn = None
+            return self._conn is None
+        finally:
+            self._lock.release()

@@ -12,9 +12,11 @@ meet the busy handler. Writers that queue share COMMITs
 
 from __future__ import annotations
 
+import atexit
 import re
 import sqlite3
 import threading
+import weakref
 from typing import Any
 
 import peewee
@@ -26,6 +28,19 @@ __all__ = ['SqliteDatabase']
 # NOTE: statements that take SQLite's write lock when they run outside a
 # transaction (autocommit).
 _WRITE = re.compile(r'\s*(INSERT|UPDATE|DELETE|REPLACE)\b', re.IGNORECASE)
+
+
+_OPEN: weakref.WeakSet[SqliteDatabase] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_shared_connections() -> None:
+    # NOTE: the last connection to close checkpoints the WAL into the
+    # database file, so a file copied after the process ended (abiq init,
+    # a prepared bench database) holds every commit. A writer still busy in
+    # a daemon thread is not waited for long.
+    for db in list(_OPEN):
+        db.close_shared(timeout=1.0)
 
 
 class SqliteDatabase(peewee.SqliteDatabase):
@@ -45,6 +60,7 @@ class SqliteDatabase(peewee.SqliteDatabase):
         kwargs.setdefault('lock_type', 'IMMEDIATE')
         super().__init__(*args, **kwargs)
         self._group = GroupCommit(self._shared_connection)
+        _OPEN.add(self)
         # NOTE: per thread, its own connection while it writes on the shared
         # one (peewee keeps the current connection per thread).
         self._member = threading.local()
@@ -96,9 +112,9 @@ class SqliteDatabase(peewee.SqliteDatabase):
             self._leave(keep=False)
         return super().close()
 
-    def close_shared(self) -> None:
+    def close_shared(self, timeout: float = -1) -> None:
         """Close the shared write connection (the process is stopping)."""
-        self._group.close()
+        self._group.close(timeout)
 
     def _private(self) -> bool:
         # NOTE: an in-memory database is one per connection: nothing to share.
