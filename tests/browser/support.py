@@ -24,6 +24,7 @@ from urllib.parse import urlunsplit
 
 import httpx
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -365,4 +366,10 @@ def _stale(element: WebElement) -> bool:
         element.is_enabled()
     except StaleElementReferenceException:
         return True
+    except WebDriverException as ex:
+        # NOTE: asked while the old page is being torn down, Chromium may
+        # answer "unhandled inspector error": not gone yet; ask again.
+        if 'inspector' in str(ex):
+            return False
+        raise
     return False
