@@ -78,9 +78,11 @@ def build(url: str, tasks: int) -> None:
             with database.atomic():
                 _insert(enterprise, user, start, first, count)
     db.close()
-    # NOTE: and the shared write connection (abiq.db.groupcommit): the last
-    # one to close checkpoints the WAL into the file that is then renamed.
-    db.close_shared()
+    # NOTE: and, on SQLite, the shared write connection (abiq.db.groupcommit):
+    # the last one to close checkpoints the WAL into the file then renamed.
+    close_shared = getattr(db, 'close_shared', None)
+    if close_shared is not None:
+        close_shared()
 
 
 def _insert(enterprise, user, start, first: int, count: int) -> None:  # type: ignore[no-untyped-def]
