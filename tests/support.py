@@ -166,8 +166,12 @@ def validate_document(codec: Codec, body: bytes, name: str, fmt: str, version: i
         doc = xmlcodec.from_tree(root, codec.plans[(name, version)], nulls=True)
     else:
         doc = orjson.loads(body)
-    problems = codec.schemas.violations(doc, name, version)
+    # NOTE: jsonschema itself, not the compiled gate the server checks
+    # bodies with; and every valid answer of the suite must pass the gate too.
+    checker = codec.schemas.checker(name, version)
+    problems = checker.explain(doc)
     assert not problems, problems
+    assert checker.gate.is_valid(doc), f'the compiled gate refuses a valid {name}'
     return doc
 
 
