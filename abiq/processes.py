@@ -112,6 +112,7 @@ class _Supervisor:
             *('--connection-limit', str(args.connection_limit)),
             *('--channel-timeout', str(args.channel_timeout)),
             *('--listen-fd', str(listen_fd), '--relay-fd', str(relay_fd)),
+            *('--cpu-affinity', args.cpu_affinity, '--process-index', str(number)),
         ]
 
     def start(self, number: int) -> _Child:

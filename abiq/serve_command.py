@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import socket
 
+from abiq.affinity import CHOICES
+from abiq.affinity import pin_process
 from abiq.config import Config
 from abiq.db import migrations
 from abiq.db.models import database
 
-__all__ = ['add_parser', 'cmd_serve', 'start_listener']
+__all__ = ['add_cpu_affinity', 'add_parser', 'cmd_serve', 'start_listener']
 
 SAFETY_NET_POLL = 5.0
 
@@ -36,6 +38,7 @@ def _serve_one(config: Config, args: argparse.Namespace) -> int:
     from abiq.serving import serve
     from abiq.workers import WorkerPool
 
+    cpu = pin_process(args.cpu_affinity, args.process_index)
     app = create_app(config)
     migrations.check()
     engine = app.services.engine
@@ -47,7 +50,7 @@ def _serve_one(config: Config, args: argparse.Namespace) -> int:
         # NOTE: NOTIFY (or the relay) wakes long polls now; re-reading is only
         # a safety net.
         app.services.waiter.poll_interval = SAFETY_NET_POLL
-    _banner(config, args, engine)
+    _banner(config, args, engine, cpu)
     sock = socket.socket(fileno=args.listen_fd) if args.listen_fd is not None else None
     if relay:
         relay.ready()
@@ -61,11 +64,12 @@ def _serve_one(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _banner(config: Config, args: argparse.Namespace, engine) -> None:  # type: ignore[no-untyped-def]
+def _banner(config: Config, args: argparse.Namespace, engine, cpu) -> None:  # type: ignore[no-untyped-def]
+    placed = f', on CPU {cpu}' if cpu is not None else ''
     print(
         f'abiq serving on http://{args.host}:{args.port}{config.prefix}/ '
         f'(database {config.database_url}, {args.workers} task workers, '
-        f'hypervisor driver: {engine.driver.label})',
+        f'hypervisor driver: {engine.driver.label}{placed})',
         flush=True,
     )
 
@@ -98,6 +102,17 @@ def start_listener(changes):  # type: ignore[no-untyped-def]
     if not is_postgres():
         return None
     return Listener(database.obj, changes).start()
+
+
+def add_cpu_affinity(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cpu-affinity`` (:mod:`abiq.affinity`) to a command."""
+    parser.add_argument(
+        '--cpu-affinity',
+        choices=CHOICES,
+        default='auto',
+        help='auto: keep each process on one CPU (its threads take turns '
+        'on the GIL; handoffs across CPUs are slow); none: let the OS move them',
+    )
 
 
 def _positive(text: str) -> int:
@@ -133,9 +148,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=10.0,
         help='seconds in-flight requests get on SIGTERM',
     )
+    add_cpu_affinity(serve)
     _add_limits(serve)
     # NOTE: what the parent of --processes N hands each serving process.
-    for inherited in ('--listen-fd', '--relay-fd'):
+    for inherited in ('--listen-fd', '--relay-fd', '--process-index'):
         serve.add_argument(inherited, type=int, help=argparse.SUPPRESS)
     serve.set_defaults(handler=cmd_serve)
 

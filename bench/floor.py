@@ -22,6 +22,7 @@ import falcon
 import orjson
 import waitress
 
+from abiq.affinity import pin_process
 from abiq.logfilters import quiet_queue_warnings
 
 TASK = {
@@ -91,8 +92,10 @@ def main(argv: list[str]) -> None:
     app = falcon.App()
     app.add_route('/api/tasks/{task_id}', resource)
     # NOTE: the same waitress settings as `abiq serve` (abiq.serving), its
-    # queue-depth warning kept to one per 10 s as there.
+    # queue-depth warning kept to one per 10 s as there, on one CPU as
+    # `abiq serve` keeps itself (abiq.affinity).
     quiet_queue_warnings()
+    pin_process('auto')
     waitress.serve(app, host='127.0.0.1', port=port, threads=8, _quiet=True)
 
 

@@ -45,6 +45,8 @@ PROCESS_COUNTS = tuple(
     int(count) for count in os.environ.get('BENCH_PROCESSES', '1,2,4').split(',')
 )
 TIME_LIMIT = 300.0
+# NOTE: BENCH_AFFINITY=none to let the OS place the worker processes
+AFFINITY = os.environ.get('BENCH_AFFINITY', 'auto')
 
 
 def schema_url() -> str:
@@ -91,7 +93,10 @@ def run(processes: int) -> float:
     began = time.monotonic()
     workers = [
         subprocess.Popen(
-            [sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency', '2'],
+            [
+                *(sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency', '2'),
+                *('--cpu-affinity', AFFINITY),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
         )

@@ -98,6 +98,23 @@ def _terminate(application_name: str | None = None, pid: int | None = None) -> i
         connection.close()
 
 
+def _connected(application_name: str) -> int:
+    """Return how many backends of an application name there are."""
+    import psycopg2
+
+    connection = psycopg2.connect(os.environ['ABIQ_TEST_DATABASE_URL'])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT count(*) FROM pg_stat_activity '
+                'WHERE datname = current_database() AND application_name = %s',
+                (application_name,),
+            )
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
 def test_a_request_on_a_cut_connection_is_503_and_the_next_one_works(api):
     if not is_postgres():
         pytest.skip('terminating backends needs PostgreSQL')
@@ -139,7 +156,9 @@ def test_every_accepted_task_ends_when_every_backend_is_terminated(
     eventually(lambda: Task.select().where(Task.status == 'running').exists())
     for cut in range(2):
         # NOTE: the API server's pool and listener, the worker's threads,
-        # heartbeat and listener: every connection of both processes.
+        # heartbeat and listener: every connection of both processes, once
+        # they have connected again after the cut before.
+        eventually(lambda: _connected(cut_cluster.name) >= 3, timeout=30)
         assert _terminate(cut_cluster.name) >= 3
         accepted += [
             client.post('/api/diagnostics', BODY, SLEEP, f'cut{cut}-{n}')['id']

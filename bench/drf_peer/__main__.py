@@ -7,6 +7,7 @@ from pathlib import Path
 
 import waitress
 
+from abiq.affinity import pin_process
 from bench.drf_peer.settings import configure
 
 
@@ -34,6 +35,9 @@ def main() -> None:
     from bench.prepare import TOKEN
 
     prepare_accounts(TOKEN)
+    # NOTE: on one CPU, as `abiq serve` keeps itself (abiq.affinity): the
+    # peer is served as abiq is.
+    pin_process('auto')
     waitress.serve(
         get_wsgi_application(),
         host='127.0.0.1',

@@ -1,0 +1,65 @@
+"""Keeping a serving (or worker) process on one CPU.
+
+A CPython process runs Python on one CPU at a time (the GIL); its threads
+take turns, and a thread that waits for a socket or for SQLite gives the
+GIL up and must be handed it back. When the threads sit on different CPUs
+every handoff is a wake-up across CPUs, and on a virtual machine that is
+an interrupt between virtual CPUs: measured on the 2-core bench machine,
+a fixed document went from 10,700 requests/s to 1,300 and a task's GET
+from 3,700 to 280, with 10-15 times the CPU per request, when the threads
+were free to move (docs/performance.rst). Kept on one CPU, the handoffs
+stay local and the process loses nothing it could use: it never runs
+Python on two CPUs at once anyway.
+
+``auto`` (the default of ``abiq serve`` and ``abiq worker``) keeps a
+process on the CPU it starts on; serving process *k* of ``--processes N``
+on the *k*-th CPU it may use (round robin), so N processes spread over the
+machine. ``none`` leaves placement to the operating system, as does a
+machine with one CPU or without ``sched_setaffinity`` (not Linux).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ['CHOICES', 'pin_process']
+
+#: the values of ``--cpu-affinity``
+CHOICES = ('auto', 'none')
+
+
+def pin_process(choice: str, index: int | None = None) -> int | None:
+    """Keep every thread of this process, and those it starts later, on
+    one CPU; return it (None: not pinned).
+
+    Args:
+        choice: ``auto`` or ``none`` (:data:`CHOICES`).
+        index: this process's number among serving processes (``None``:
+            it serves alone, and stays on the CPU it runs on now).
+    """
+    setaffinity = getattr(os, 'sched_setaffinity', None)
+    if choice == 'none' or setaffinity is None:
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None
+    cpu = allowed[index % len(allowed)] if index is not None else _current(allowed)
+    # NOTE: each thread has an affinity of its own, and a new thread takes
+    # its creator's: set on every thread there is, all later ones follow.
+    for task in Path('/proc/self/task').iterdir():
+        try:
+            setaffinity(int(task.name), {cpu})
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
+    return cpu
+
+
+def _current(allowed: list[int]) -> int:
+    """Return the CPU this thread runs on now (field 39 of its stat)."""
+    try:
+        stat = Path('/proc/thread-self/stat').read_text()
+        cpu = int(stat.rsplit(')', 1)[1].split()[36])
+    except (OSError, ValueError, IndexError):
+        return allowed[0]
+    return cpu if cpu in allowed else allowed[0]
