@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -294,6 +296,22 @@ def whole_box(db: Path, workdir: Path, http: dict[str, Figures]) -> dict:
     }
 
 
+def pg_workers() -> dict:
+    """Tasks/s of 1 and 2 ``abiq worker`` processes on PostgreSQL (issue 16,
+    target 7; :mod:`bench.pg_workers`), alternating, best of two each."""
+    env = {**os.environ, 'BENCH_PROCESSES': '1,2,1,2'}
+    done = subprocess.run(
+        [sys.executable, '-m', 'bench.pg_workers', '--json'],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {'skipped': done.stderr.strip().splitlines()[-1:]}
+    return orjson.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--soak', action='store_true', help='add the 5-minute soak')
@@ -354,6 +372,7 @@ def main() -> None:
             prepared(0, workdir).path, workdir
         )
         results['synchronous_normal'] = synchronous_normal(small.path, workdir)
+        results['pg_workers'] = pg_workers()
     results['http'] = {name: vars(figures) for name, figures in http.items()}
     report.show(results)
     report.save(results)
