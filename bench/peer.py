@@ -39,11 +39,17 @@ PAGE = 25
 Measure = Callable[[Request], Figures]
 
 
-def start(db: Path, workdir: Path, threads: int) -> tuple[Process, str]:
-    """Serve the peer on ``db``; return it and its tasks collection's URL."""
+def start(
+    db: Path, workdir: Path, threads: int, affinity: str = 'auto'
+) -> tuple[Process, str]:
+    """Serve the peer on ``db`` (``affinity``: as ``--cpu-affinity``);
+    return it and its tasks collection's URL."""
     port = free_port()
     process = Process(
-        ['-m', 'bench.drf_peer', str(port), str(db), '--threads', str(threads)],
+        [
+            *('-m', 'bench.drf_peer', str(port), str(db)),
+            *('--threads', str(threads), '--cpu-affinity', affinity),
+        ],
         {},
         workdir / f'drf-peer-{db.stem}.log',
     )
@@ -51,14 +57,16 @@ def start(db: Path, workdir: Path, threads: int) -> tuple[Process, str]:
     return process, f'http://127.0.0.1:{port}/api/tasks'
 
 
-def peer_figures(workdir: Path, threads: int, measure: Measure) -> dict[str, Figures]:
+def peer_figures(
+    workdir: Path, threads: int, measure: Measure, affinity: str = 'auto'
+) -> dict[str, Figures]:
     """Measure the peer on 100k then 1M tasks, each run by ``measure``."""
     mine = workdir / 'peer'
     mine.mkdir(exist_ok=True)
     results: dict[str, Figures] = {}
     for label, tasks in (('100k', 100_000), ('1M', 1_000_000)):
         db = prepared(tasks, mine).path
-        process, tasks_url = start(db, mine, threads)
+        process, tasks_url = start(db, mine, threads, affinity)
         try:
             if label == '100k':
                 results.update(task_scenarios(tasks_url, measure))

@@ -214,9 +214,18 @@ def post_external(root: str) -> Figures:
 
 
 def peer(workdir: Path) -> dict:
-    """The DRF peer's figures (issue 16, target 1), as saved."""
-    figures = peer_figures(workdir, serve_threads(), best_of_two)
-    return {name: vars(run) for name, run in figures.items()}
+    """The DRF peer's figures (issue 16, target 1), as saved: each
+    scenario's best of the peer kept on one CPU (as abiq serves) and free to
+    move (as DRF is usually served; its SQLite work outside the GIL may then
+    use the other core)."""
+    runs = [
+        peer_figures(workdir, serve_threads(), best_of_two, affinity)
+        for affinity in ('auto', 'none')
+    ]
+    return {
+        name: vars(max((run[name] for run in runs), key=lambda f: f.rps))
+        for name in runs[0]
+    }
 
 
 def first_task_url(root: str) -> str:
