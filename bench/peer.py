@@ -77,7 +77,10 @@ def peer_figures(
                 results[POST_EXTERNAL] = measure(post)
         finally:
             process.stop()
-            db.unlink()
+            # NOTE: with its WAL and shared-memory files, or the next copy
+            # under this name would be read with this one's WAL (malformed)
+            for path in (db, *db.parent.glob(f'{db.name}-*')):
+                path.unlink()
     return results
 
 
