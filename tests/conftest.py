@@ -92,6 +92,21 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def sqlite(tmp_path):
+    """A SQLite file of its own, bound as the database for the test (with
+    the schema), unbound again at its end with its shared write connection
+    closed (:mod:`abiq.db.groupcommit`)."""
+    saved = database.obj
+    db = open_database(f'sqlite:///{tmp_path}/own.db')
+    bind(db)
+    create_schema()
+    yield db
+    db.close()
+    db.close_shared()
+    bind(saved)
+
+
+@pytest.fixture
 def config(database_url: str) -> Config:
     return Config(database_url=database_url, sim_latency=0)
 

@@ -15,28 +15,13 @@ import threading
 import time
 
 import peewee
-import pytest
 
-from abiq.db import bind
-from abiq.db import create_schema
 from abiq.db import open_database
 from abiq.db.models import Enterprise
 from abiq.db.models import database
 from abiq.db.models import write_transaction
 
 DEADLINE = 30.0
-
-
-@pytest.fixture
-def sqlite(tmp_path):
-    saved = database.obj
-    db = open_database(f'sqlite:///{tmp_path}/group.db')
-    bind(db)
-    create_schema()
-    yield db
-    db.close()
-    db.close_shared()
-    bind(saved)
 
 
 def _names_on_disk(path: str) -> set[str]:

@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
-from abiq.db import bind
-from abiq.db import create_schema
-from abiq.db import open_database
 from abiq.db.models import Enterprise
 from abiq.db.models import database
 from abiq.db.models import write_transaction
-
-
-@pytest.fixture
-def sqlite(tmp_path):
-    saved = database.obj
-    db = open_database(f'sqlite:///{tmp_path}/writers.db')
-    bind(db)
-    create_schema()
-    yield db
-    db.close()
-    bind(saved)
 
 
 def _in_thread(work) -> list:
