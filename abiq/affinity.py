@@ -20,13 +20,26 @@ machine with one CPU or without ``sched_setaffinity`` (not Linux).
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
-__all__ = ['CHOICES', 'pin_process']
+__all__ = ['CHOICES', 'add_option', 'pin_process']
 
 #: the values of ``--cpu-affinity``
 CHOICES = ('auto', 'none')
+
+
+def add_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cpu-affinity`` to a command (``abiq serve``, ``abiq worker``,
+    the bench's servers)."""
+    parser.add_argument(
+        '--cpu-affinity',
+        choices=CHOICES,
+        default='auto',
+        help='auto: keep each process on one CPU (its threads take turns '
+        'on the GIL; handoffs across CPUs are slow); none: let the OS move them',
+    )
 
 
 def pin_process(choice: str, index: int | None = None) -> int | None:

@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from abiq.affinity import pin_process
+from abiq import affinity
 from abiq.client import cli as client_cli
 from abiq.config import Config
 from abiq.config import ConfigError
@@ -23,7 +23,6 @@ from abiq.db.models import Enterprise
 from abiq.db.models import User
 from abiq.db.models import database
 from abiq.passwords import hash_password
-from abiq.serve_command import add_cpu_affinity
 from abiq.serve_command import add_parser as add_serve_parser
 from abiq.serve_command import start_listener
 
@@ -116,7 +115,7 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     from abiq.wiring import build_engine
     from abiq.workers import WorkerPool
 
-    cpu = pin_process(args.cpu_affinity)
+    cpu = affinity.pin_process(args.cpu_affinity)
     bind(database_for(config))
     migrations.check()
     engine = build_engine(config)
@@ -169,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     add_serve_parser(commands)
     worker = commands.add_parser('worker', help='run task workers only')
     worker.add_argument('--concurrency', type=int, default=2)
-    add_cpu_affinity(worker)
+    affinity.add_option(worker)
     worker.set_defaults(handler=cmd_worker)
     migrate = commands.add_parser('migrate', help='upgrade the database schema')
     migrate.set_defaults(handler=cmd_migrate)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import socket
 
-from abiq.affinity import CHOICES
-from abiq.affinity import pin_process
+from abiq import affinity
 from abiq.config import Config
 from abiq.db import migrations
 from abiq.db.models import database
 
-__all__ = ['add_cpu_affinity', 'add_parser', 'cmd_serve', 'start_listener']
+__all__ = ['add_parser', 'cmd_serve', 'start_listener']
 
 SAFETY_NET_POLL = 5.0
 
@@ -38,7 +37,7 @@ def _serve_one(config: Config, args: argparse.Namespace) -> int:
     from abiq.serving import serve
     from abiq.workers import WorkerPool
 
-    cpu = pin_process(args.cpu_affinity, args.process_index)
+    cpu = affinity.pin_process(args.cpu_affinity, args.process_index)
     app = create_app(config)
     migrations.check()
     engine = app.services.engine
@@ -104,17 +103,6 @@ def start_listener(changes):  # type: ignore[no-untyped-def]
     return Listener(database.obj, changes).start()
 
 
-def add_cpu_affinity(parser: argparse.ArgumentParser) -> None:
-    """Add ``--cpu-affinity`` (:mod:`abiq.affinity`) to a command."""
-    parser.add_argument(
-        '--cpu-affinity',
-        choices=CHOICES,
-        default='auto',
-        help='auto: keep each process on one CPU (its threads take turns '
-        'on the GIL; handoffs across CPUs are slow); none: let the OS move them',
-    )
-
-
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -148,7 +136,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=10.0,
         help='seconds in-flight requests get on SIGTERM',
     )
-    add_cpu_affinity(serve)
+    affinity.add_option(serve)
     _add_limits(serve)
     # NOTE: what the parent of --processes N hands each serving process.
     for inherited in ('--listen-fd', '--relay-fd', '--process-index'):

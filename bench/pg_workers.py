@@ -167,6 +167,7 @@ def main() -> None:
     # NOTE: --json (make bench): only the best rate of each count, as JSON
     # on the last line, for bench.run to keep with the other figures.
     as_json = '--json' in sys.argv[1:]
+    say = (lambda *_, **__: None) if as_json else print
     reset_schema()
     bind(open_database(schema_url()))
     create_schema()
@@ -174,17 +175,14 @@ def main() -> None:
     try:
         if not as_json:
             print(one_thread_costs(), flush=True)
-            print(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process 2 worker threads')
-            print(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
+        say(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process 2 worker threads')
+        say(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
         first = None
         for processes in PROCESS_COUNTS:
             rate = run(processes)
             best[str(processes)] = max(rate, best.get(str(processes), 0.0))
             first = first or rate
-            if not as_json:
-                print(
-                    f'{processes:>10} {rate:>10.1f} {rate / first:>7.2f}x', flush=True
-                )
+            say(f'{processes:>10} {rate:>10.1f} {rate / first:>7.2f}x', flush=True)
     finally:
         database.close()
         reset_schema_drop()

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import waitress
 
-from abiq.affinity import CHOICES
-from abiq.affinity import pin_process
+from abiq import affinity
 from bench.drf_peer.settings import configure
 
 
@@ -29,7 +28,7 @@ def main() -> None:
     parser.add_argument('port', type=int)
     parser.add_argument('db', type=Path)
     parser.add_argument('--threads', type=int, default=8)
-    parser.add_argument('--cpu-affinity', choices=CHOICES, default='auto')
+    affinity.add_option(parser)
     args = parser.parse_args()
     configure(args.db)
     from django.core.wsgi import get_wsgi_application
@@ -39,7 +38,7 @@ def main() -> None:
     prepare_accounts(TOKEN)
     # NOTE: on one CPU, as `abiq serve` keeps itself (abiq.affinity), or
     # free to move, as DRF is usually served: make bench measures both.
-    pin_process(args.cpu_affinity)
+    affinity.pin_process(args.cpu_affinity)
     waitress.serve(
         get_wsgi_application(),
         host='127.0.0.1',
