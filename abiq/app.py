@@ -27,6 +27,7 @@ from abiq.html.facts import page_facts
 from abiq.links import Urls
 from abiq.links import base_url
 from abiq.longpoll import Waiter
+from abiq.polled import PolledTasks
 from abiq.resources import routes
 from abiq.resources.base import Services
 from abiq.signals import AccountEvents
@@ -96,7 +97,11 @@ def _policies(services: Services) -> list[Any]:
         mw.Authentication(services.authenticator),
         mw.BrowserForms(config, services.codec.schemas),
         mw.AccountChanges(services.accounts),
-        mw.AnswerCache(services.finished, config.max_wait),
+        mw.AnswerCache(
+            services.finished,
+            config.max_wait,
+            PolledTasks(services.accounts, services.engine.store.revision),
+        ),
         mw.Idempotency(config),
     ]
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from abiq.db.models import Task
     from abiq.signals import AccountEvents
 
-__all__ = ['Answer', 'FinishedTasks']
+__all__ = ['Answer', 'FinishedTasks', 'kept_answer', 'servable']
 
 # NOTE: what one kept answer holds besides its body, headers and key: the
 # Answer, the key tuple and the cache's slot.
@@ -62,10 +62,53 @@ class Answer:
     body: bytes
     headers: dict[str, str]
 
+    #: the task's revision the answer was made from (see abiq.polled)
+    revision: int = 0
+
     @property
     def etag(self) -> str | None:
         """Return the answer's entity tag (quoted), if it has one."""
         return self.headers.get('etag')
+
+
+def kept_answer(task: Task, resp: falcon.Response, epoch: int) -> tuple[Answer, int]:
+    """Return the answer just made for a task as it is kept (without what
+    the request asked for), and the bytes it holds (its key left out).
+
+    Args:
+        epoch: the accounts' epoch before the task was read.
+    """
+    headers = resp.headers
+    for name in _NOT_KEPT:
+        headers.pop(name, None)
+    answer = Answer(
+        task.enterprise_id,
+        task.expires_at,
+        epoch,
+        resp.status,
+        resp.data,
+        headers,
+        task.revision,
+    )
+    size = sum(len(name) + len(value) for name, value in headers.items())
+    return answer, size + _ANSWER_BYTES + len(answer.body or b'')
+
+
+def servable(
+    answers: BoundedCache[Answer], key: Any, epoch: int, caller: Caller
+) -> Answer | None:
+    """Return the answer kept for a key if this caller may have it now: it
+    was made since accounts last changed, the caller may see the task's
+    enterprise, and the task has not expired (an expired one is dropped)."""
+    found = answers.get(key)
+    if found is None or found.epoch != epoch:
+        return None
+    if not caller.sees_enterprise(found.enterprise_id):
+        return None
+    if found.expires_at is not None and found.expires_at <= utcnow():
+        answers.pop(key)
+        return None
+    return found
 
 
 class FinishedTasks:
@@ -98,15 +141,7 @@ class FinishedTasks:
             key: what identifies the representation (task id, media type,
                 base URL).
         """
-        found = self.answers.get(key)
-        if found is None or found.epoch != self.accounts.epoch:
-            return None
-        if not caller.sees_enterprise(found.enterprise_id):
-            return None
-        if found.expires_at is not None and found.expires_at <= utcnow():
-            self.answers.pop(key)
-            return None
-        return found
+        return servable(self.answers, key, self.accounts.epoch, caller)
 
     def keep(self, key: Any, task: Task, resp: falcon.Response, epoch: int) -> None:
         """Remember the answer just made for a task, if it is finished.
@@ -116,20 +151,8 @@ class FinishedTasks:
         """
         if task.status != 'finished':
             return
-        headers = resp.headers
-        for name in _NOT_KEPT:
-            headers.pop(name, None)
-        answer = Answer(
-            task.enterprise_id,
-            task.expires_at,
-            epoch,
-            resp.status,
-            resp.data,
-            headers,
-        )
-        size = sum(len(name) + len(value) for name, value in headers.items())
-        size += _ANSWER_BYTES + len(answer.body or b'') + len(repr(key))
-        self.answers.put(key, answer, size)
+        answer, size = kept_answer(task, resp, epoch)
+        self.answers.put(key, answer, size + len(repr(key)))
 
     def item(self, key: Any) -> dict[str, Any] | None:
         """Return the document kept for a finished task's item, or None.

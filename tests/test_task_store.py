@@ -75,8 +75,8 @@ def _scenario(store: TaskStore, world) -> list[tuple]:
         seen.append(store.hold(first.id, 'w2', at(11), at(41), 66))
         store.end_job(jobs[0].id, 'finished', at(11))
         store.start_job(jobs[1].id, at(11))
-    store.append_log(first.id, 'one')
-    store.append_log(first.id, 'two')
+    store.append_log(first.id, 'one', at(12))
+    store.append_log(first.id, 'two', at(13))
     seen += [store.renew(first.id, 'w1', at(50)), store.renew(first.id, 'w2', at(50))]
     with store.transaction():
         # NOTE: the lease ran out: an abandoned task comes before a pending one

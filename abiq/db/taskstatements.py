@@ -70,7 +70,13 @@ CANCEL_REQUESTED = Compiled(
     lambda task_id: Task.select(Task.cancel_requested).where(_by_id(task_id))
 )
 LOG = Compiled(lambda task_id: Task.select(Task.log).where(_by_id(task_id)))
-SET_LOG = Compiled(lambda task_id, log: Task.update(log=log).where(_by_id(task_id)))
+# NOTE: the log is part of the task's representation: a new line is a new
+# revision (long polls wake on it; abiq.polled's kept answers go stale).
+SET_LOG = Compiled(
+    lambda task_id, log, now: Task.update(
+        log=log, updated_at=now, revision=Task.revision + 1
+    ).where(_by_id(task_id))
+)
 TASK_FOR_ADMIN = Compiled(
     lambda task_id, now: _with_jobs(_by_id(task_id) & unexpired(now))
 )

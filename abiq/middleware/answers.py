@@ -1,9 +1,11 @@
-"""Finished tasks answered from memory, around the task's responder.
+"""Tasks answered from memory, around the task's responder.
 
 A GET (or HEAD) of a resource that declares ``answer_cache`` (a task) is
-answered from :class:`abiq.finished.FinishedTasks` before the responder
-when the task finished and the caller may see it; otherwise the responder
-reads the database, names the task it read in ``req.context.task``, and the
+answered before the responder when the caller may see the task and either
+it finished (:class:`abiq.finished.FinishedTasks`, no database) or its row
+still shows the revision the kept answer was made from
+(:class:`abiq.polled.PolledTasks`, one read); otherwise the responder reads
+the database, names the task it read in ``req.context.task``, and the
 answer is kept after it. The conditional answer (304) is made here on both
 paths, after the answer is kept: a revalidation that missed still leaves
 the whole answer in memory.
@@ -21,7 +23,9 @@ from abiq.preconditions import not_modified
 if TYPE_CHECKING:
     import falcon
 
+    from abiq.finished import Answer
     from abiq.finished import FinishedTasks
+    from abiq.polled import PolledTasks
 
 __all__ = ['AnswerCache']
 
@@ -29,19 +33,27 @@ _READS = frozenset({'GET', 'HEAD'})
 
 
 class AnswerCache:
-    """Falcon middleware: answer GETs of finished tasks from memory.
+    """Falcon middleware: answer GETs of tasks from memory.
 
     Keyed as the representation is: task id (the route's ``task_id``),
-    negotiated media type and base URL.
+    negotiated media type and base URL (and, for unfinished tasks, who asks).
 
     Args:
-        finished: the answers kept.
+        finished: the answers kept of finished tasks.
         max_wait: the longest ``Prefer: wait`` honoured (seconds).
+        polled: the answers kept of tasks that can still change (None:
+            those are always rendered again).
     """
 
-    def __init__(self, finished: FinishedTasks, max_wait: int) -> None:
+    def __init__(
+        self,
+        finished: FinishedTasks,
+        max_wait: int,
+        polled: PolledTasks | None = None,
+    ) -> None:
         self.finished = finished
         self.max_wait = max_wait
+        self.polled = polled
 
     def process_resource(
         self,
@@ -61,18 +73,17 @@ class AnswerCache:
         # NOTE: the epoch before the task is read: accounts that change
         # while the responder runs leave nothing stale behind.
         epoch = self.finished.accounts.epoch
-        found = self.finished.find(key, context.caller)
-        if found is None:
-            context.answer_key = (key, epoch)
-            return
         # PERF: headers read from the environ: a plain GET, the fastest path
         # abiq has, is spared four calls (get_header, requested_wait,
         # not_modified, matches).
         prefer = req.env.get('HTTP_PREFER')
         wait = requested_wait(prefer, self.max_wait) if prefer else None
-        if wait and matches(req.if_none_match, found.etag, weak=True):
-            # NOTE: unchanged, and the client waits for a change: the
-            # responder holds the request (abiq.longpoll).
+        found = self._find(key, context.caller, wait)
+        if found is None or (
+            wait and matches(req.if_none_match, found.etag, weak=True)
+        ):
+            # NOTE: not kept, or unchanged while the client waits for a change:
+            # the responder reads (and holds the request, abiq.longpoll).
             context.answer_key = (key, epoch)
             return
         # NOTE: written out here, not delegated: one call less each.
@@ -83,6 +94,14 @@ class AnswerCache:
         if req.env.get('HTTP_IF_NONE_MATCH'):
             not_modified(req, resp)
         resp.complete = True
+
+    def _find(self, key: tuple, caller: Any, wait: int | None) -> Answer | None:
+        found = self.finished.find(key, caller)
+        if found is None and self.polled is not None and not wait:
+            # NOTE: a client waiting on an unfinished task waits for a change:
+            # only the responder can hold it.
+            found = self.polled.find(key, caller)
+        return found
 
     def process_response(
         self,
@@ -96,6 +115,13 @@ class AnswerCache:
         if kept is None or not req_succeeded:
             return
         key, epoch = kept
-        self.finished.keep(key, req.context.task, resp, epoch)
+        task = req.context.task
+        if task.status == 'finished':
+            self.finished.keep(key, task, resp, epoch)
+        elif self.polled is not None:
+            # NOTE: after a long poll the answer may show a later revision
+            # than the task first read: kept under the older one, it is
+            # only ever found stale, never served for a newer state.
+            self.polled.keep(key, req.context.caller, task, resp, epoch)
         if req.env.get('HTTP_IF_NONE_MATCH'):
             not_modified(req, resp)

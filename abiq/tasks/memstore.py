@@ -223,13 +223,14 @@ class MemoryStore:
         task = self.tasks.get(task_id)
         return bool(task and task.cancel_requested)
 
-    def append_log(self, task_id: str, line: str) -> None:
+    def append_log(self, task_id: str, line: str, now: dt.datetime) -> None:
         """Append a line to the task's log (its last 64 KiB are kept)."""
         with self._lock:
             task = self.tasks.get(task_id)
             if task is not None:
                 text = f'{task.log}\n{line}' if task.log else line
                 task.log = text[-LOG_LIMIT:]
+                self._touch(task, now)
 
     def reset_for_retry(self, task_id: str, now: dt.datetime) -> None:
         """Put an ended task back to pending, next attempt."""

@@ -192,7 +192,7 @@ class Runner:
             params=orjson.loads(job.params or '{}'),
             position=job.position,
             cancelled=lambda: self.store.cancel_requested(task_id),
-            log=lambda line: self.store.append_log(task_id, line),
+            log=lambda line: self.store.append_log(task_id, line, utcnow()),
         )
         try:
             if handler is None:

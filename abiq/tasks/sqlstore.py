@@ -113,12 +113,12 @@ class SqlStore:
         """Tell whether someone asked the task to stop."""
         return bool(sql.CANCEL_REQUESTED.scalar(task_id=task_id))
 
-    def append_log(self, task_id: str, line: str) -> None:
+    def append_log(self, task_id: str, line: str, now: dt.datetime) -> None:
         """Append a line to the task's log (its last 64 KiB are kept)."""
         task = sql.LOG.first(task_id=task_id)
         if task is not None:
             text = f'{task.log}\n{line}' if task.log else line
-            sql.SET_LOG.execute(task_id=task_id, log=text[-LOG_LIMIT:])
+            sql.SET_LOG.execute(task_id=task_id, log=text[-LOG_LIMIT:], now=now)
 
     def reset_for_retry(self, task_id: str, now: dt.datetime) -> None:
         """Put an ended task back to pending, next attempt."""

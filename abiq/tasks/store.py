@@ -100,8 +100,9 @@ class TaskStore(Protocol):
     def cancel_requested(self, task_id: str) -> bool:
         """Tell whether someone asked the task to stop."""
 
-    def append_log(self, task_id: str, line: str) -> None:
-        """Append a line to the task's log (its last 64 KiB are kept)."""
+    def append_log(self, task_id: str, line: str, now: dt.datetime) -> None:
+        """Append a line to the task's log (its last 64 KiB are kept): a
+        change of the task (a new revision, ``updated_at`` now)."""
 
     def reset_for_retry(self, task_id: str, now: dt.datetime) -> None:
         """Put an ended task back to pending, next attempt; finished jobs

@@ -14,9 +14,9 @@ from abiq.auth import Caller
 from abiq.db.models import User
 from abiq.db.models import utcnow
 from abiq.finished import FinishedTasks
-from abiq.mediatypes import Accepted
 from abiq.middleware import AnswerCache
 from abiq.signals import AccountEvents
+from tests.unit.answering import Context
 
 ACME, OTHER = 1, 2
 KEY = ('t1', 'task+json2', 'http://h/api')
@@ -105,20 +105,6 @@ def test_what_the_request_asked_for_is_not_kept(finished, accounts):
 # -- the step around a responder ---------------------------------------------
 
 
-class _Context:
-    """What the policies before the cache give it: base URL, type, caller."""
-
-    def __init__(self, who: Caller) -> None:
-        self.who = who
-
-    def process_request(self, req, resp) -> None:
-        req.context.base = 'http://h/api'
-
-    def process_resource(self, req, resp, resource, params) -> None:
-        req.context.accepted = Accepted('task', 'json', 2)
-        req.context.caller = self.who
-
-
 class _Task:
     """A task resource that counts its reads and answers like tasks.Item."""
 
@@ -140,7 +126,7 @@ class _Task:
 
 def client(resource: _Task, who: Caller | None = None) -> falcon.testing.TestClient:
     finished = FinishedTasks(AccountEvents())
-    policies = [_Context(who or caller()), AnswerCache(finished, max_wait=30)]
+    policies = [Context(who or caller()), AnswerCache(finished, max_wait=30)]
     app = falcon.App(middleware=policies)
     app.add_route('/tasks/{task_id}', resource)
     return falcon.testing.TestClient(app)
@@ -215,7 +201,7 @@ def test_another_tenant_goes_to_the_responder():
     resource = _Task()
     finished = FinishedTasks(AccountEvents())
     for who in (caller(), caller('user', OTHER)):
-        app = falcon.App(middleware=[_Context(who), AnswerCache(finished, 30)])
+        app = falcon.App(middleware=[Context(who), AnswerCache(finished, 30)])
         app.add_route('/tasks/{task_id}', resource)
         falcon.testing.TestClient(app).simulate_get('/tasks/t1')
     assert resource.reads == 2

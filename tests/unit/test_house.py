@@ -68,6 +68,7 @@ LAYERS: dict[str, int] = {
             'abiq.codec',
             'abiq.idempotency',
             'abiq.finished',
+            'abiq.polled',
             'abiq.longpoll',
             # the pages of the HTML view (shown by the codec, as a format is)
             'abiq.html',
