@@ -69,6 +69,7 @@ def create_app(config: Config | None = None, *, bind_database: bool = True) -> A
         Waiter(engine.changes, config.max_waiters),
         FinishedTasks(accounts),
         accounts,
+        PolledTasks(accounts, engine.store.revision),
     )
     app = AbiqApp(middleware=[*http_middleware(config), *_policies(services)])
     app.services = services
@@ -97,11 +98,7 @@ def _policies(services: Services) -> list[Any]:
         mw.Authentication(services.authenticator),
         mw.BrowserForms(config, services.codec.schemas),
         mw.AccountChanges(services.accounts),
-        mw.AnswerCache(
-            services.finished,
-            config.max_wait,
-            PolledTasks(services.accounts, services.engine.store.revision),
-        ),
+        mw.AnswerCache(services.finished, config.max_wait, services.polled),
         mw.Idempotency(config),
     ]
 

@@ -42,6 +42,10 @@ TASK = 'application/vnd.abiq.task+json; version=2'
 TASKS_JSON = 'application/vnd.abiq.tasks+json; version=2'
 TASKS_XML = 'application/vnd.abiq.tasks+xml; version=2'
 SLEEP = 'application/vnd.abiq.sleep+json'
+# NOTE: a poll right after the task changed: its answer is rendered again
+# (abiq.polled), as every poll of a running task was before issue 16.
+RENDERED = 'GET running task, changed'
+FORGETTING = frozenset({RENDERED})
 
 
 def _doc(app: App, url: str, accept: str = 'application/json') -> dict:
@@ -57,7 +61,9 @@ def _link(doc: dict, rel: str) -> str:
 
 def _scenarios(app: App) -> dict[str, tuple[str, str, str, bytes, str | None]]:
     """Find every URL by following links from the root; create the running
-    task the poll reads. Return name -> (method, url, accept, body, type)."""
+    task the poll reads. Return name -> (method, url, accept, body, type);
+    the names in :data:`FORGETTING` are called with the kept answers of
+    unfinished tasks forgotten first (not timed)."""
     root = _doc(app, 'http://127.0.0.1/api/')
     tasks = _doc(app, _link(root, 'tasks'), TASKS_JSON)
     create = _link(tasks, 'create')
@@ -71,6 +77,7 @@ def _scenarios(app: App) -> dict[str, tuple[str, str, str, bytes, str | None]]:
     external = orjson.dumps(EXTERNAL_TASK)
     return {
         'GET running task': ('GET', running, TASK, b'', None),
+        RENDERED: ('GET', running, TASK, b'', None),
         'GET first page': ('GET', _link(tasks, 'first'), TASKS_JSON, b'', None),
         'GET first page XML': ('GET', _link(tasks, 'first'), TASKS_XML, b'', None),
         'GET last page': ('GET', _link(tasks, 'last'), TASKS_JSON, b'', None),
@@ -87,6 +94,8 @@ def in_process_costs(app: App, rounds: int = ROUNDS) -> dict[str, dict[str, Any]
     for block in range(0, WARM_UP + rounds, BLOCK):
         for name, (method, url, accept, body, content_type) in scenarios.items():
             for index in range(block, block + BLOCK):
+                if name in FORGETTING:
+                    app.services.polled.answers.clear()
                 wall, cpu, status, _ = call(
                     app, url, accept, method, body, content_type
                 )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from abiq.links import Urls
     from abiq.longpoll import Waiter
     from abiq.media import Accepted
+    from abiq.polled import PolledTasks
     from abiq.signals import AccountEvents
     from abiq.tasks.engine import Engine
 
@@ -43,6 +44,7 @@ class Services:
     waiter: Waiter
     finished: FinishedTasks
     accounts: AccountEvents
+    polled: PolledTasks
 
 
 @dataclass(frozen=True)
