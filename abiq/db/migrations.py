@@ -67,6 +67,10 @@ def _auth_failures(migrator) -> None:
     database.create_tables([AuthFailure], safe=True)
 
 
+def _claim_index(migrator) -> None:
+    Task._schema.create_indexes(safe=True)
+
+
 #: (version, what it does, how); applied in order, each in a transaction
 MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
     (1, 'baseline: accounts, tasks, jobs, idempotency, domain', _baseline),
@@ -77,6 +81,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
         _counters_and_paging_indexes,
     ),
     (4, 'failed sign-ins per user name and address, for throttling', _auth_failures),
+    (5, "the claim's index: server-run tasks by status and age", _claim_index),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -107,6 +107,21 @@ class Task(BaseModel):
         )
 
 
+# NOTE: the claim's seek (abiq.db.taskstatements): server-run tasks by status
+# and age, its every condition in the index. With (status, created_at, id)
+# alone, PostgreSQL planned on statistics that lag a burst of new tasks (a few
+# pending ones, it thought) and sorted every pending task on each claim: 1.5
+# ms of its CPU per claim with 4,000 pending.
+Task.add_index(
+    peewee.ModelIndex(
+        Task,
+        (Task.status, Task.created_at, Task.id),
+        where=~Task.external,
+        name='task_claimable',
+    )
+)
+
+
 class TaskJob(BaseModel):
     """One ordered sub-step of a task."""
 

@@ -39,7 +39,10 @@ def _held(task_id: Any, worker_id: Any) -> peewee.Expression:
 
 
 def _claimable() -> peewee.Expression:
-    return Task.external == False  # noqa: E712 - a SQL expression
+    # NOTE: written as the claim index's own condition (models.Task), not
+    # compared to a parameter: a planner uses a partial index only for a
+    # query whose conditions imply the index's.
+    return ~Task.external
 
 
 def _for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
@@ -93,8 +96,9 @@ JOBS_OF_TASK = Compiled(
 
 
 def _oldest(condition: peewee.Expression) -> peewee.ModelSelect:
-    # NOTE: one seek on an index that starts with (external, status),
-    # whatever the number of finished tasks.
+    # NOTE: one seek on the claim index (server-run tasks by status, then
+    # age), whatever the number of finished tasks and whatever the planner's
+    # statistics say.
     return _for_update(
         Task.select(Task.id)
         .where(_claimable() & condition)
