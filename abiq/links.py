@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import quote
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from abiq.caches import BoundedCache
 
@@ -38,9 +38,15 @@ _MAX_HOST = 253 + len(':65535')
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?$")
 _MAX_PREFIX = 256
 _SCHEMES = ('http', 'https')
-# NOTE: ids and names made only of unreserved characters (RFC 3986) need no
-# quoting; checking is much cheaper than quoting every segment of every link.
+# NOTE: ids, names and query values (page numbers, statuses) made only of
+# unreserved characters (RFC 3986) need no quoting; checking is much cheaper
+# than quoting every segment and query of every link.
 _UNRESERVED = re.compile(r'[A-Za-z0-9._~-]+')
+
+
+def _query_text(text: str) -> str:
+    """Return a query key or value encoded as ``urlencode`` encodes it."""
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
 
 
 def _segment(segment: Any) -> str:
@@ -190,7 +196,9 @@ class Urls:
         path = '/'.join(map(_segment, segments))
         url = f'{self.base}/{path}'
         if query:
-            url += '?' + urlencode([(key, str(value)) for key, value in query])
+            url += '?' + '&'.join(
+                f'{_query_text(key)}={_query_text(str(value))}' for key, value in query
+            )
         return url
 
     def link(
