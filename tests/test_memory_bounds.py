@@ -173,11 +173,13 @@ def test_openapi_documents_keep_their_bounds(_default_app):
 def test_page_sizes_share_a_few_job_queries(api, world):
     make_tasks(world.acme, world.alice, 70)
     tasks = api.get('/').link('tasks')
-    taskstatements._JOBS_OF_TASKS.clear()
+    taskstatements._FOR_IDS.clear()
     for limit in range(2, 70):
         api.get(f'{tasks}?limit={limit}', status=200)
-    # NOTE: one statement per power of two (2..128), not one per page size.
-    assert len(taskstatements._JOBS_OF_TASKS) <= 7
+    # NOTE: one statement per power of two (2..128), not one per page size,
+    # of the rows and of the jobs of a page's tasks.
+    kinds = [kind for kind, _ in taskstatements._FOR_IDS]
+    assert kinds.count('jobs') <= 7 and kinds.count('tasks') <= 7
 
 
 def test_quoted_keeps_at_most_200_characters():

@@ -8,6 +8,7 @@ against the SQL peewee builds for the same query with real values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import peewee
@@ -19,7 +20,7 @@ from abiq.db.models import TaskJob
 from abiq.db.models import database
 from abiq.db.models import locked
 
-__all__ = ['jobs_of_tasks', 'unexpired']
+__all__ = ['id_values', 'jobs_of_tasks', 'tasks_by_id', 'unexpired']
 
 UNFINISHED = ['pending', 'running']
 DONE = ['finished', 'skipped']
@@ -243,23 +244,47 @@ PURGE_JOBS = Compiled(
 )
 PURGE_TASKS = Compiled(lambda now: Task.delete().where(Task.expires_at < now))
 
-_JOBS_OF_TASKS: dict[int, Compiled] = {}
+_FOR_IDS: dict[tuple[str, int], Compiled] = {}
+
+
+def id_values(ids: list[str]) -> dict[str, str]:
+    """Return the values of a statement of several ids (``id0``, ``id1``...).
+
+    NOTE: one statement per power of two of ids, padded with the last id: a
+    statement holds ~200 bytes per id, and one per page size a client may ask
+    for (1..ABIQ_MAX_PAGE) would keep ~100 MiB.
+    """
+    padded = ids + ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
+    return {f'id{number}': task_id for number, task_id in enumerate(padded)}
+
+
+def _for_ids(kind: str, count: int, build: Callable[[list], peewee.Query]) -> Compiled:
+    compiled = _FOR_IDS.get((kind, count))
+    if compiled is None:
+        compiled = Compiled(
+            lambda **ids: build(list(ids.values())),
+            names=[f'id{number}' for number in range(count)],
+        )
+        _FOR_IDS[kind, count] = compiled
+    return compiled
 
 
 def jobs_of_tasks(count: int) -> Compiled:
     """Return the jobs query for ``count`` task ids (a power of two)."""
-    compiled = _JOBS_OF_TASKS.get(count)
-    if compiled is None:
-        compiled = Compiled(
-            lambda **ids: (
-                TaskJob.select()
-                .where(TaskJob.task.in_(list(ids.values())))
-                .order_by(TaskJob.task, TaskJob.position)
-            ),
-            names=[f'id{number}' for number in range(count)],
-        )
-        _JOBS_OF_TASKS[count] = compiled
-    return compiled
+    return _for_ids(
+        'jobs',
+        count,
+        lambda ids: (
+            TaskJob.select()
+            .where(TaskJob.task.in_(ids))
+            .order_by(TaskJob.task, TaskJob.position)
+        ),
+    )
+
+
+def tasks_by_id(count: int) -> Compiled:
+    """Return the query of the tasks of ``count`` ids (a power of two)."""
+    return _for_ids('tasks', count, lambda ids: Task.select().where(Task.id.in_(ids)))
 
 
 def statements() -> dict[str, Compiled]:

@@ -83,8 +83,10 @@ class _TaskList(TaskAnswers):
         self.send(req, resp, self.collection(req, page, items, href_for, views + extra))
 
     def _items(self, req, tasks: list[Any], urls, caller) -> list[dict[str, Any]]:
-        """Return the tasks' documents; a finished one's is rendered once
-        (:meth:`abiq.finished.FinishedTasks.item`)."""
+        """Return the documents of a page's tasks (rows of their id, revision
+        and status); a finished one's is rendered once
+        (:meth:`abiq.finished.FinishedTasks.item`), the others from their
+        rows, read by id."""
         accepted = self.accepted(req)
         finished = self.services.finished
         epoch = finished.accounts.epoch  # before the documents are made
@@ -104,12 +106,14 @@ class _TaskList(TaskAnswers):
                 doc = finished.item(key(task))
                 if doc is not None:
                     docs[task.id] = doc
-        missing = [task for task in tasks if task.id not in docs]
+        rows = records.tasks_by_id([task.id for task in tasks if task.id not in docs])
+        missing = list(rows.values())
         jobs = records.jobs_of(missing) if missing else {}
         for task in missing:
             doc = render_task(task, jobs[task.id], urls, caller, accepted.version)
             docs[task.id] = finished.keep_item(key(task), task, doc, epoch)
-        return [docs[task.id] for task in tasks]
+        # NOTE: a task purged between the page's query and its rows' is left out
+        return [docs[task.id] for task in tasks if task.id in docs]
 
 
 class Collection(_TaskList):

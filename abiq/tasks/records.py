@@ -40,6 +40,7 @@ __all__ = [
     'jobs_of',
     'status_filter',
     'task_listing',
+    'tasks_by_id',
     'update_external',
 ]
 
@@ -67,7 +68,9 @@ def task_listing(
 
 
 def _filtered_tasks(now: Any, **values: Any) -> peewee.ModelSelect:
-    query = Task.select().where(unexpired(now))
+    # NOTE: a page's rows carry what tells whether the task's document is
+    # kept (abiq.finished); the rows of the others are read by id after.
+    query = Task.select(Task.id, Task.revision, Task.status).where(unexpired(now))
     if 'enterprise' in values:
         query = query.where(Task.enterprise == values['enterprise'])
     statuses = [value for name, value in values.items() if name.startswith('status')]
@@ -81,6 +84,14 @@ def _filtered_tasks(now: Any, **values: Any) -> peewee.ModelSelect:
             & (Task.target_id == values['target_id'])
         )
     return query
+
+
+def tasks_by_id(ids: list[str]) -> dict[str, Any]:
+    """Return the rows of tasks by id (those that still exist)."""
+    if not ids:
+        return {}
+    values = sql.id_values(ids)
+    return {task.id: task for task in sql.tasks_by_id(len(values)).rows(**values)}
 
 
 def get_visible(caller: Caller, task_id: str) -> Task:

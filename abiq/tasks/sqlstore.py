@@ -162,12 +162,7 @@ def jobs_of(tasks: list[Any]) -> dict[str, list[Any]]:
         return {tasks[0].id: sql.JOBS_OF_TASK.rows(task_id=tasks[0].id)}
     found: dict[str, list[Any]] = {task.id: [] for task in tasks}
     if found:
-        # NOTE: one statement per power of two of ids, padded with the last
-        # id: a statement holds ~200 bytes per id, and one per page size a
-        # client may ask for (1..ABIQ_MAX_PAGE) would keep ~100 MiB.
-        ids = list(found)
-        ids += ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
-        values = {f'id{number}': task_id for number, task_id in enumerate(ids)}
-        for job in sql.jobs_of_tasks(len(ids)).rows(**values):
+        values = sql.id_values(list(found))
+        for job in sql.jobs_of_tasks(len(values)).rows(**values):
             found[job.task_id].append(job)
     return found
