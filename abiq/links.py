@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import quote
@@ -45,8 +46,15 @@ _UNRESERVED = re.compile(r'[A-Za-z0-9._~-]+')
 
 
 def _query_text(text: str) -> str:
-    """Return a query key or value encoded as ``urlencode`` encodes it."""
     return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+
+
+def query_string(pairs: Iterable[tuple[str, Any]]) -> str:
+    """Return a query string of (key, value) pairs, as ``urlencode`` makes it
+    (values made text with ``str``), quoting only what needs it."""
+    return '&'.join(
+        f'{_query_text(key)}={_query_text(str(value))}' for key, value in pairs
+    )
 
 
 def _segment(segment: Any) -> str:
@@ -196,9 +204,7 @@ class Urls:
         path = '/'.join(map(_segment, segments))
         url = f'{self.base}/{path}'
         if query:
-            url += '?' + '&'.join(
-                f'{_query_text(key)}={_query_text(str(value))}' for key, value in query
-            )
+            url += '?' + query_string(query)
         return url
 
     def link(

@@ -23,6 +23,7 @@ from abiq.html.forms import values_of
 from abiq.html.inputs import Inputs
 from abiq.html.model import Page
 from abiq.html.model import columns_of
+from abiq.html.model import own_href
 from abiq.html.model import search_state
 from abiq.html.model import title_of
 from abiq.html.values import anchor
@@ -65,14 +66,6 @@ def as_page(resp: Any) -> None:
     resp.content_type = CONTENT_TYPE
     for name, value in PAGE_HEADERS:
         resp.set_header(name, value)
-
-
-def own_href(doc: dict[str, Any]) -> str | None:
-    """Return the href of a document's ``self`` link, if it has one."""
-    for link in doc.get('links', ()):
-        if link['rel'] == 'self':
-            return link['href']
-    return None
 
 
 _TEMPLATES = Path(__file__).resolve().parent / 'templates'
@@ -152,9 +145,7 @@ class HtmlView:
             return None
         item = name[:-1]
         self_href = page.href('self')
-        rows = []
-        for entry in doc['collection']:
-            rows.append((own_href(entry), title_of(entry, item), entry))
+        rows = [(item, entry) for entry in doc['collection']]
         action, has, kept = search_state(self_href)
         return {
             'item': item,

@@ -12,10 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
-from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
-__all__ = ['ACTION_LABELS', 'COLUMNS', 'Column', 'Page', 'columns_of', 'title_of']
+from abiq.links import query_string
+
+__all__ = [
+    'ACTION_LABELS',
+    'COLUMNS',
+    'Column',
+    'Page',
+    'columns_of',
+    'own_href',
+    'title_of',
+]
 
 #: the action links, shown as buttons, in this order
 ACTION_LABELS = {
@@ -49,6 +58,14 @@ class Column:
     name: str
     sort_href: str | None = None
     sort: str | None = None  # 'ascending' / 'descending' when sorted by it
+
+
+def own_href(doc: dict[str, Any]) -> str | None:
+    """Return the href of a document's ``self`` link, if it has one."""
+    for link in doc.get('links', ()):
+        if link['rel'] == 'self':
+            return link['href']
+    return None
 
 
 def title_of(doc: dict[str, Any], name: str) -> str:
@@ -105,9 +122,13 @@ def columns_of(
     A sort link is the current page's own URL with ``by`` and ``asc`` set
     (and back to the first page), so filters and the search are kept.
     """
-    query = dict(parse_qsl(urlsplit(self_href or '').query))
+    parts = urlsplit(self_href or '')
+    pairs = parse_qsl(parts.query)
+    query = dict(pairs)
     current = query.get('by')
     ascending = query.get('asc', 'true') != 'false'
+    # NOTE: a sort link sets by and asc, and goes back to the first page
+    kept = [(key, value) for key, value in pairs if key not in _SORT_RESETS]
     columns = []
     for name in COLUMNS.get(item, ()):
         if name not in sort_fields:
@@ -116,19 +137,12 @@ def columns_of(
         sorted_by = current == name
         asc = 'false' if sorted_by and ascending else 'true'
         sort = ('ascending' if ascending else 'descending') if sorted_by else None
-        columns.append(Column(name, _with(self_href or '', by=name, asc=asc), sort))
+        encoded = query_string([*kept, ('by', name), ('asc', asc)])
+        columns.append(Column(name, parts._replace(query=encoded).geturl(), sort))
     return columns
 
 
-def _with(href: str, **params: str) -> str:
-    """Return ``href`` with parameters set and paging back to the start."""
-    parts = urlsplit(href)
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query)
-        if key not in params and key != 'startwith'
-    ]
-    return parts._replace(query=urlencode(query + list(params.items()))).geturl()
+_SORT_RESETS = frozenset({'by', 'asc', 'startwith'})
 
 
 def search_state(self_href: str | None) -> tuple[str, str, list[tuple[str, str]]]:

@@ -11,6 +11,9 @@ from typing import Any
 from markupsafe import Markup
 from markupsafe import escape
 
+from abiq.caches import BoundedCache
+from abiq.html.model import own_href
+from abiq.html.model import title_of
 from abiq.kept import KeptDocument
 from abiq.kept import written
 
@@ -55,8 +58,22 @@ def _listed(values: list[Any]) -> Markup:
     return Markup(f'<ul class="values">{items}</ul>')
 
 
+# NOTE: a page shows a dozen links, most of them (filters, navigation) the
+# same on every page of its collection.
+_ANCHORS: BoundedCache[Markup] = BoundedCache(1024, 1 << 20)
+
+
 def anchor(link: dict[str, str]) -> Markup:
     """Return a link as an anchor labelled by its rel (and its title)."""
+    key = (link['href'], link['rel'], link.get('type'), link.get('title'))
+    found = _ANCHORS.get(key)
+    if found is None:
+        found = _anchor(link)
+        _ANCHORS.put(key, found, 2 * len(found) + 128)
+    return found
+
+
+def _anchor(link: dict[str, str]) -> Markup:
     kind = f' type="{escape(link["type"])}"' if 'type' in link else ''
     html = (
         f'<a href="{escape(link["href"])}" data-rel="{escape(link["rel"])}"{kind}>'
@@ -67,24 +84,24 @@ def anchor(link: dict[str, str]) -> Markup:
     return Markup(html)
 
 
-def table_rows(
-    rows: list[tuple[str | None, str, dict[str, Any]]], columns: list[Any]
-) -> Markup:
-    """Return a collection's rows: each item's link, then its columns."""
+def table_rows(rows: list[tuple[str, dict[str, Any]]], columns: list[Any]) -> Markup:
+    """Return a collection's rows (each its item's kind and document): each
+    item's link, then its columns."""
     names = tuple(column.name for column in columns)
     html = []
-    for href, label, entry in rows:
+    for item, entry in rows:
         if entry.__class__ is KeptDocument:
             # NOTE: a finished task's row is the same every time it is shown
-            key = ('html row', href, label, names)
-            html.append(written(entry, key, partial(_row, href, label, entry, names)))
+            key = ('html row', item, names)
+            html.append(written(entry, key, partial(_row, item, entry, names)))
         else:
-            html.append(_row(href, label, entry, names))
+            html.append(_row(item, entry, names))
     return Markup(''.join(html))
 
 
-def _row(href: str | None, label: str, entry: dict[str, Any], names: tuple) -> str:
-    first = escape(label)
+def _row(item: str, entry: dict[str, Any], names: tuple) -> str:
+    href = own_href(entry)
+    first = escape(title_of(entry, item))
     if href:
         first = Markup(f'<a href="{escape(href)}" data-rel="item">{first}</a>')
     cells = ''.join(
