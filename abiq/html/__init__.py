@@ -24,6 +24,7 @@ from abiq.html.inputs import Inputs
 from abiq.html.model import Page
 from abiq.html.model import columns_of
 from abiq.html.model import own_href
+from abiq.html.model import page_url
 from abiq.html.model import search_state
 from abiq.html.model import title_of
 from abiq.html.values import anchor
@@ -146,10 +147,11 @@ class HtmlView:
         item = name[:-1]
         self_href = page.href('self')
         rows = [(item, entry) for entry in doc['collection']]
-        action, has, kept = search_state(self_href)
+        url = page_url(self_href)
+        action, has, kept = search_state(url)
         return {
             'item': item,
-            'columns': columns_of(item, self_href, facts.sort_fields),
+            'columns': columns_of(item, url, facts.sort_fields),
             'rows': rows,
             'search': (action, has, kept) if facts.searchable else None,
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import SplitResult
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ __all__ = [
     'Page',
     'columns_of',
     'own_href',
+    'page_url',
+    'search_state',
     'title_of',
 ]
 
@@ -114,16 +117,25 @@ class Page:
         return kind.split('.', 2)[2].split('+')[0]
 
 
+def page_url(self_href: str | None) -> tuple[SplitResult, list[tuple[str, str]]]:
+    """Return a page's own URL split, and its query's pairs: read once for
+    its sort links and its search form."""
+    parts = urlsplit(self_href or '')
+    return parts, parse_qsl(parts.query)
+
+
 def columns_of(
-    item: str, self_href: str | None, sort_fields: tuple[str, ...]
+    item: str,
+    url: tuple[SplitResult, list[tuple[str, str]]],
+    sort_fields: tuple[str, ...],
 ) -> list[Column]:
-    """Return a collection's columns, the sortable ones with their links.
+    """Return a collection's columns, the sortable ones with their links
+    (``url``: the page's own, from :func:`page_url`).
 
     A sort link is the current page's own URL with ``by`` and ``asc`` set
     (and back to the first page), so filters and the search are kept.
     """
-    parts = urlsplit(self_href or '')
-    pairs = parse_qsl(parts.query)
+    parts, pairs = url
     query = dict(pairs)
     current = query.get('by')
     ascending = query.get('asc', 'true') != 'false'
@@ -145,11 +157,13 @@ def columns_of(
 _SORT_RESETS = frozenset({'by', 'asc', 'startwith'})
 
 
-def search_state(self_href: str | None) -> tuple[str, str, list[tuple[str, str]]]:
+def search_state(
+    url: tuple[SplitResult, list[tuple[str, str]]],
+) -> tuple[str, str, list[tuple[str, str]]]:
     """Return a search form's action, current ``has`` and the hidden
-    parameters it keeps (filters, sort, page size)."""
-    parts = urlsplit(self_href or '')
-    query = parse_qsl(parts.query)
+    parameters it keeps (filters, sort, page size), of the page's own URL
+    (from :func:`page_url`)."""
+    parts, query = url
     has = next((value for key, value in query if key == 'has'), '')
     kept = [(key, value) for key, value in query if key not in ('has', 'startwith')]
     return parts._replace(query='').geturl(), has, kept
