@@ -151,6 +151,17 @@ def test_a_failed_commit_reaches_every_member_and_keeps_nothing(sqlite, monkeypa
     assert _names_on_disk(sqlite.database) == set()
 
 
+def test_savepoint_journals_stay_in_memory_on_the_shared_and_reading_connections(
+    sqlite,
+):
+    # NOTE: every member of a batch writes inside a savepoint; with a file for
+    # its journal each task's inserts cost ~25 us more (docs/performance.rst).
+    # 2 is MEMORY.
+    with write_transaction():
+        assert sqlite.execute_sql('PRAGMA temp_store').fetchone() == (2,)
+    assert sqlite.execute_sql('PRAGMA temp_store').fetchone() == (2,)
+
+
 def test_an_in_memory_database_writes_on_its_own_connection():
     # NOTE: each connection to ':memory:' is a database of its own, so its
     # writes cannot go through a shared connection.
