@@ -125,6 +125,33 @@ def test_each_insert_is_the_sql_peewee_builds(dialect, model):
     assert '?' in expected[0] if dialect == 'sqlite' else '%s' in expected[0]
 
 
+# NOTE: values of other types than their fields store, and of the same
+# type, None and defaults: the insert must hand the driver what db_value does.
+ODD_VALUES = [
+    {'progress': '42', 'attempt': True, 'external': 1, 'description': 7},
+    {'progress': 42, 'attempt': 2, 'external': False, 'description': 'plain'},
+    {'progress': 0, 'started_at': None, 'user': None, 'lease_owner': None},
+]
+
+
+@pytest.mark.parametrize('given', ODD_VALUES)
+def test_an_insert_hands_the_driver_what_each_fields_db_value_gives(
+    dialect, monkeypatch, given
+):
+    insert = CompiledInsert(Task)
+    values = {**_insert_values(insert), **given}
+    values.pop('revision')  # NOTE: left to its default
+    sent = []
+    monkeypatch.setattr(insert.statement, 'execute', lambda **p: sent.append(p))
+    insert.insert(**values)
+    expected = {
+        field.name: field.db_value(values.get(field.name, field.default))
+        for field in insert.fields
+    }
+    assert sent == [expected]
+    assert all(type(sent[0][n]) is type(v) for n, v in expected.items())
+
+
 def test_a_parameter_left_out_of_the_query_is_refused(dialect):
     unused = Compiled(lambda task_id, now: Task.select().where(Task.id == task_id))
     with pytest.raises(ValueError, match='every parameter'):
