@@ -1,6 +1,7 @@
 """Cross-process wake-ups on PostgreSQL: ``LISTEN`` / ``NOTIFY``.
 
-Every task change is announced with ``NOTIFY abiq_tasks``. Each process runs
+Every task change is announced with ``NOTIFY abiq_tasks`` (coalesced, from a
+thread of the process's own: :mod:`abiq.announcer`). Each process runs
 one :class:`Listener` thread on a dedicated connection that turns those
 notifications into in-process :class:`~abiq.tasks.notify.Changes` signals,
 so workers and long polls on every host wake within milliseconds, and
@@ -10,12 +11,14 @@ polling remains only as a slow safety net.
 from __future__ import annotations
 
 import logging
+import os
 import select
 import threading
 from typing import Protocol
 
 import peewee
 
+from abiq.announcer import Announcer
 from abiq.db.faults import Backoff
 from abiq.db.models import database
 
@@ -23,6 +26,8 @@ __all__ = ['CHANNEL', 'Listener', 'is_postgres', 'notify_all']
 
 CHANNEL = 'abiq_tasks'
 log = logging.getLogger('abiq.notify')
+_announcer: Announcer | None = None
+_announcer_lock = threading.Lock()
 
 
 class Signal(Protocol):
@@ -38,9 +43,29 @@ def is_postgres() -> bool:
 
 
 def notify_all() -> None:
-    """Announce a task change to every process (PostgreSQL only)."""
+    """Announce a task change to every process (PostgreSQL only).
+
+    The ``NOTIFY`` goes out within :data:`abiq.announcer.GAP`, from this
+    process's announcer thread, one for every change flagged meanwhile."""
     if is_postgres():
-        database.execute_sql(f'NOTIFY {CHANNEL}')
+        _process_announcer().announce()
+
+
+def _process_announcer() -> Announcer:
+    global _announcer
+    # NOTE: a forked process has none of its parent's threads: its own.
+    if _announcer is None or _announcer.pid != os.getpid():
+        with _announcer_lock:
+            if _announcer is None or _announcer.pid != os.getpid():
+                _announcer = Announcer(_send_notify)
+    return _announcer
+
+
+def _send_notify() -> None:
+    db = database.obj
+    if isinstance(db, peewee.PostgresqlDatabase):
+        with db.connection_context():
+            db.execute_sql(f'NOTIFY {CHANNEL}')
 
 
 class Listener:

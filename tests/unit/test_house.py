@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     # 1 storage and hypervisors
     'abiq.db': 1,
     'abiq.pgnotify': 1,
+    'abiq.announcer': 1,
     'abiq.drivers': 1,
     # 2 the task engine (its SQL store and record queries included)
     'abiq.tasks': 2,
