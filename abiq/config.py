@@ -73,6 +73,7 @@ class Config:
 
     database_url: str = DEFAULT_DATABASE_URL
     database_pool: int = 20
+    database_prepare: str = 'on'
     vendor: str = DEFAULT_VENDOR
     public_url: str | None = None
     trusted_proxies: tuple[Network, ...] = ()
@@ -213,6 +214,7 @@ def parse_deprecations(raw: str) -> dict[int, Deprecation]:
 _FROM_ENV: tuple[tuple[str, str, Reader], ...] = (
     ('database_url', 'ABIQ_DATABASE_URL', _text(DEFAULT_DATABASE_URL)),
     ('database_pool', 'ABIQ_DATABASE_POOL', _whole(20)),
+    ('database_prepare', 'ABIQ_DATABASE_PREPARE', _one_of('on', 'off')),
     ('vendor', 'ABIQ_VENDOR', _text(DEFAULT_VENDOR)),
     ('public_url', 'ABIQ_PUBLIC_URL', lambda env, name: env.get(name) or None),
     ('trusted_proxies', 'ABIQ_TRUSTED_PROXIES', _parsed(parse_networks)),

@@ -28,7 +28,9 @@ from typing import Any
 
 import peewee
 
+from abiq.db import prepared
 from abiq.db.models import database
+from abiq.db.prepared import Prepared
 from abiq.db.records import Record
 from abiq.db.records import RowPlan
 from abiq.db.records import record_type
@@ -98,11 +100,17 @@ class Compiled:
             if {name for _, name in slots} != set(self.names):
                 raise ValueError('every parameter must appear in the query')
             plan = _Plan(sql, params, slots, RowPlan.of(query))
+            if getattr(database.obj, 'prepares', False):
+                plan.prepared = Prepared(sql, len(params))
             self._plans[type(database.obj)] = plan
         return plan
 
     def _cursor(self, values: dict[str, Any]) -> Any:
-        return database.execute_sql(*self.statement(**values))
+        sql, params = self.statement(**values)
+        db = database.obj
+        if getattr(db, 'prepares', False):
+            return prepared.run(db, self._plan().prepared, params)
+        return database.execute_sql(sql, params)
 
     def rows(self, **values: Any) -> list[Any]:
         """Run the select with these parameter values; return its records."""
@@ -133,12 +141,13 @@ class Compiled:
 class _Plan:
     """One dialect's SQL for a statement, and where each parameter goes."""
 
-    __slots__ = ('constants', 'rows', 'slots', 'sql')
+    __slots__ = ('constants', 'prepared', 'rows', 'slots', 'sql')
 
     def __init__(
         self, sql: str, constants: list, slots: list, rows: RowPlan | None
     ) -> None:
         self.sql, self.constants, self.slots, self.rows = sql, constants, slots, rows
+        self.prepared: Prepared | None = None  # PostgreSQL, when it prepares
 
 
 class CompiledInsert:

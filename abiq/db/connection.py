@@ -10,6 +10,7 @@ import peewee
 from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
+from abiq.db.prepared import PreparingPostgresDatabase
 from abiq.db.sqlite import SqliteDatabase
 
 if TYPE_CHECKING:
@@ -41,8 +42,12 @@ PG_KEEPALIVES = {
 }
 
 
+class _PreparingPool(PreparingPostgresDatabase, PooledPostgresqlDatabase):
+    """A pool of PostgreSQL connections that prepares compiled statements."""
+
+
 def open_database(
-    url: str, pool_size: int = 20, synchronous: str = 'full'
+    url: str, pool_size: int = 20, synchronous: str = 'full', prepare: bool = True
 ) -> peewee.Database:
     """Return an unconnected database for a ``sqlite://`` or ``postgresql://`` URL.
 
@@ -55,6 +60,8 @@ def open_database(
             at every commit, so a task is on disk before its 202 is sent;
             ``normal`` syncs at checkpoints only and may lose the last
             commits on a power loss (never on a crash of abiq itself).
+        prepare: PostgreSQL: run compiled statements as prepared ones
+            (:mod:`abiq.db.prepared`).
 
     Raises:
         ValueError: the URL's scheme is not SQLite or PostgreSQL.
@@ -69,21 +76,29 @@ def open_database(
         pragmas = {**SQLITE_PRAGMAS, 'synchronous': synchronous}
         return SqliteDatabase(path, pragmas=pragmas, timeout=10)
     if scheme in ('postgres', 'postgresql'):
-        params = parse(url.replace('postgres://', 'postgresql://', 1))
-        name = params.pop('database')
-        params = {**PG_KEEPALIVES, **params}
-        # NOTE: stale connections are recycled after 5 minutes; a request
-        # waits up to 10 s for a free connection rather than failing at once.
-        return PooledPostgresqlDatabase(
-            name, max_connections=pool_size, stale_timeout=300, timeout=10, **params
-        )
+        return _postgres(url, pool_size, prepare)
     raise ValueError(
         f'Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...'
+    )
+
+
+def _postgres(url: str, pool_size: int, prepare: bool) -> peewee.Database:
+    params = parse(url.replace('postgres://', 'postgresql://', 1))
+    name = params.pop('database')
+    params = {**PG_KEEPALIVES, **params}
+    # NOTE: stale connections are recycled after 5 minutes; a request waits
+    # up to 10 s for a free connection rather than failing at once.
+    pool = _PreparingPool if prepare else PooledPostgresqlDatabase
+    return pool(
+        name, max_connections=pool_size, stale_timeout=300, timeout=10, **params
     )
 
 
 def database_for(config: Config) -> peewee.Database:
     """Return an unconnected database with a configuration's settings."""
     return open_database(
-        config.database_url, config.database_pool, config.sqlite_synchronous
+        config.database_url,
+        config.database_pool,
+        config.sqlite_synchronous,
+        config.database_prepare == 'on',
     )

@@ -31,6 +31,7 @@ def test_empty_numbers_and_choices_give_the_defaults():
 EVERY_VARIABLE = {
     'ABIQ_DATABASE_URL': 'postgresql://db/abiq',
     'ABIQ_DATABASE_POOL': '5',
+    'ABIQ_DATABASE_PREPARE': 'off',
     'ABIQ_VENDOR': 'acme',
     'ABIQ_PUBLIC_URL': 'https://abiq.example.com',
     'ABIQ_TRUSTED_PROXIES': '10.0.0.0/8, ::1',
@@ -58,6 +59,7 @@ EVERY_VARIABLE = {
 READ = {
     'database_url': 'postgresql://db/abiq',
     'database_pool': 5,
+    'database_prepare': 'off',
     'vendor': 'acme',
     'public_url': 'https://abiq.example.com',
     'trusted_proxies': (
