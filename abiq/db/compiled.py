@@ -84,10 +84,7 @@ class Compiled:
     def statement(self, **values: Any) -> tuple[str, list[Any]]:
         """Return the SQL and the parameters these values are run with."""
         plan = self._plan()
-        params = list(plan.constants)
-        for index, name in plan.slots:
-            params[index] = values[name]
-        return plan.sql, params
+        return plan.sql, plan.params(values)
 
     def _plan(self) -> _Plan:
         plan = self._plans.get(type(database.obj))
@@ -106,11 +103,11 @@ class Compiled:
         return plan
 
     def _cursor(self, values: dict[str, Any]) -> Any:
-        sql, params = self.statement(**values)
-        db = database.obj
-        if getattr(db, 'prepares', False):
-            return prepared.run(db, self._plan().prepared, params)
-        return database.execute_sql(sql, params)
+        plan = self._plan()
+        params = plan.params(values)
+        if plan.prepared is not None:
+            return prepared.run(database.obj, plan.prepared, params)
+        return database.execute_sql(plan.sql, params)
 
     def rows(self, **values: Any) -> list[Any]:
         """Run the select with these parameter values; return its records."""
@@ -148,6 +145,13 @@ class _Plan:
     ) -> None:
         self.sql, self.constants, self.slots, self.rows = sql, constants, slots, rows
         self.prepared: Prepared | None = None  # PostgreSQL, when it prepares
+
+    def params(self, values: dict[str, Any]) -> list[Any]:
+        """Return the parameters to run the SQL with, for these values."""
+        params = list(self.constants)
+        for index, name in self.slots:
+            params[index] = values[name]
+        return params
 
 
 class CompiledInsert:
