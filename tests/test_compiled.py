@@ -12,6 +12,7 @@ from abiq import auth
 from abiq.db import bind
 from abiq.db import create_schema
 from abiq.db import open_database
+from abiq.db import taskfused
 from abiq.db import taskstatements
 from abiq.db.compiled import Compiled
 from abiq.db.compiled import CompiledInsert
@@ -40,6 +41,7 @@ VALUES = {
     'result_kind': 'enterprise',
     'result_id': '7',
     'job_id': 11,
+    'max_claims': 3,
     'enterprise': 3,
     'log': 'a line',
     'secret_hash': 'ab' * 32,
@@ -58,6 +60,7 @@ BY_TYPE = {
 
 def _statements() -> dict[str, Compiled]:
     found = dict(taskstatements.statements())
+    found.update(taskfused.statements())
     found['jobs of 4 tasks'] = taskstatements.jobs_of_tasks(4)
     found['token by hash'] = auth._TOKEN_BY_HASH
     found['user by name'] = auth._USER_BY_NAME

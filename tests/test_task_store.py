@@ -11,6 +11,7 @@ from abiq.tasks.store import Ending
 from abiq.tasks.store import TaskStore
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5)
+MAX_CLAIMS = 3
 TASK_FIELDS = (
     'status',
     'attempt',
@@ -61,15 +62,27 @@ def _snapshot(store: TaskStore, task_id: str) -> tuple:
     )
 
 
+def _claimed(task) -> tuple:
+    """Return what a claim handed back: its row and jobs as claimed."""
+    if task is None:
+        return ('none',)
+    return (
+        tuple(getattr(task, name) for name in TASK_FIELDS),
+        tuple(
+            (job.position, job.status, job.runs, job.started_at, job.finished_at)
+            for job in task.claimed_jobs
+        ),
+    )
+
+
 def _scenario(store: TaskStore, world) -> list[tuple]:
     """Run every operation of the contract; return what each left."""
     first, second = _insert(store, world, 1), _insert(store, world, 2)
     seen = [[job.position for job in first.accepted_jobs]]
     with store.transaction():
-        claimed = store.claim('w1', at(10), at(40))
+        claimed = store.claim('w1', at(10), at(40), MAX_CLAIMS)
         jobs = store.jobs_of([claimed])[claimed.id]
-        store.start_job(jobs[0].id, at(10))
-    seen += [claimed.id == first.id, _snapshot(store, first.id)]
+    seen += [claimed.id == first.id, _snapshot(store, first.id), _claimed(claimed)]
     with store.transaction():
         seen.append(store.hold(first.id, 'w1', at(11), at(41), 33))
         seen.append(store.hold(first.id, 'w2', at(11), at(41), 66))
@@ -80,8 +93,8 @@ def _scenario(store: TaskStore, world) -> list[tuple]:
     seen += [store.renew(first.id, 'w1', at(50)), store.renew(first.id, 'w2', at(50))]
     with store.transaction():
         # NOTE: the lease ran out: an abandoned task comes before a pending one
-        stolen = store.claim('w2', at(60), at(90))
-    seen += [stolen.id == first.id, _snapshot(store, first.id)]
+        stolen = store.claim('w2', at(60), at(90), MAX_CLAIMS)
+    seen += [stolen.id == first.id, _snapshot(store, first.id), _claimed(stolen)]
     failed = Ending('failed', at(61), at(161), errors='[{"code": "X"}]')
     with store.transaction():
         seen.append(store.end_task(first.id, 'w1', failed))
@@ -92,11 +105,12 @@ def _scenario(store: TaskStore, world) -> list[tuple]:
         store.reset_for_retry(first.id, at(70))
     seen.append(_snapshot(store, first.id))
     with store.transaction():
-        taken = store.claim('w3', at(71), at(101))
+        taken = store.claim('w3', at(71), at(101), MAX_CLAIMS)
         store.release(taken.id, 'w3', at(72))
         store.request_cancel(second.id, at(73))
     seen += [
         taken.id == first.id,
+        _claimed(taken),
         _snapshot(store, first.id),
         _snapshot(store, second.id),
     ]
@@ -105,13 +119,23 @@ def _scenario(store: TaskStore, world) -> list[tuple]:
         store.cancel_now(second.id, at(74), at(80))
     seen += [locked.status, _snapshot(store, second.id)]
     with store.transaction():
-        store.claim('w4', at(75), at(105))
-        finished = Ending('finished', at(76), at(176), progress=100, result=('e', '7'))
+        # NOTE: over a limit of no claims: the claim starts no job (the run
+        # fails at once).
+        seen.append(_claimed(store.claim('w4', at(75), at(105), 0)))
+        finished = Ending(
+            'finished',
+            at(76),
+            at(176),
+            progress=100,
+            result=('e', '7'),
+            finished_job=jobs[1].id,
+        )
+        seen.append(store.end_task(first.id, 'w5', finished))
         seen.append(store.end_task(first.id, 'w4', finished))
     seen += [_snapshot(store, first.id), store.purge(at(79)), store.purge(at(81))]
     seen += [_snapshot(store, second.id), _snapshot(store, first.id)]
     with store.transaction():
-        seen.append(store.claim('w5', at(90), at(120)))
+        seen.append(store.claim('w5', at(90), at(120), MAX_CLAIMS))
     return seen
 
 
@@ -120,7 +144,19 @@ def test_the_sql_store_keeps_the_memory_store_contract(world):
     assert _scenario(SqlStore(), world) == expected
     # NOTE: the scenario went where it meant to: the oldest task claimed,
     # stolen once its lease ran out, every write of a stale worker refused.
-    assert expected[1] is True and expected[7] is True
-    assert expected[3:7] == [True, False, True, False]
-    assert expected[9:11] == [False, True]
+    assert expected[1] is True and expected[8] is True
+    assert expected[4:8] == [True, False, True, False]
+    assert expected[11:13] == [False, True]
     assert expected[-1] is None  # nothing left to claim
+    # NOTE: a claim hands its jobs back with the first unfinished one started
+    # (the second, once the first finished), none over the claims limit.
+    assert [job[1:3] for job in expected[3][1]] == [
+        ('running', 1),
+        ('pending', 0),
+        ('pending', 0),
+    ]
+    assert [job[1:3] for job in expected[10][1]][1] == ('running', 2)
+    assert expected[21][1] == expected[16][1]  # as w3 left them
+    # NOTE: the job that finished with the task ended with it, held only.
+    assert expected[22:24] == [False, True]
+    assert expected[24][1][1][1] == 'finished'

@@ -18,6 +18,7 @@ from dataclasses import field
 from typing import Any
 
 from abiq.tasks.store import Ending
+from abiq.tasks.store import start_first
 from abiq.timestamps import utcnow
 
 __all__ = ['MemoryJob', 'MemoryStore', 'MemoryTask']
@@ -56,6 +57,7 @@ class MemoryTask:
     lease_expires_at: dt.datetime | None = None
     claims: int = 0
     accepted_jobs: list[Any] = field(default_factory=list)
+    claimed_jobs: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -105,8 +107,11 @@ class MemoryStore:
             made.accepted_jobs = self.jobs_of([row])[row.id]
             return made
 
-    def claim(self, worker_id: str, now: dt.datetime, lease: dt.datetime) -> Any:
-        """Take the oldest abandoned, else oldest pending, task."""
+    def claim(
+        self, worker_id: str, now: dt.datetime, lease: dt.datetime, max_claims: int
+    ) -> Any:
+        """Take the oldest abandoned, else oldest pending, task; start its
+        first unfinished job."""
         with self._lock:
             ready = sorted(
                 (task for task in self.tasks.values() if not task.external),
@@ -125,7 +130,12 @@ class MemoryStore:
             found.lease_expires_at, found.claims = lease, found.claims + 1
             found.started_at = found.started_at or now
             self._touch(found, now)
-            return copy.copy(found)
+            made = copy.copy(found)
+            made.claimed_jobs = self.jobs_of([found])[found.id]
+            started = start_first(made, made.claimed_jobs, now, max_claims)
+            if started is not None:
+                self.start_job(started.id, now)
+            return made
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""
@@ -189,6 +199,8 @@ class MemoryStore:
             self._touch(task, ending.now)
             if ending.status == 'cancelled':
                 self._cancel_jobs(task_id, ending.now)
+            if ending.finished_job is not None:
+                self.end_job(ending.finished_job, 'finished', ending.now)
             return True
 
     def release(self, task_id: str, worker_id: str, now: dt.datetime) -> None:

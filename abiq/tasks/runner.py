@@ -23,9 +23,10 @@ from abiq.tasks.registry import JobError
 from abiq.tasks.registry import TaskType
 from abiq.tasks.store import Ending
 from abiq.tasks.store import TaskStore
+from abiq.tasks.store import unfinished
 from abiq.timestamps import utcnow
 
-__all__ = ['Outcome', 'Runner', 'error', 'unfinished']
+__all__ = ['Outcome', 'Runner', 'error']
 
 log = logging.getLogger('abiq.engine')
 
@@ -94,16 +95,9 @@ class Runner:
         """
         now = utcnow()
         lease = now + dt.timedelta(seconds=self.timing.lease_seconds)
-        task = self.store.claim(worker_id, now, lease)
+        task = self.store.claim(worker_id, now, lease, self.timing.max_attempts)
         if task is None or task.lease_owner != worker_id:
             return None
-        jobs = self.store.jobs_of([task])[task.id]
-        first = unfinished(jobs)
-        if first and task.claims <= self.timing.max_attempts:
-            self.store.start_job(first[0].id, now)
-            first[0].status, first[0].runs = 'running', first[0].runs + 1
-            first[0].started_at, first[0].finished_at = now, None
-        task.claimed_jobs = jobs
         return task
 
     def run(
@@ -225,10 +219,11 @@ class Runner:
             # before it (one statement less per task).
             result_of = run.task_type.result
             result = result_of(run.params) if result_of else None
-            if not self.end(run.task, run.worker_id, 'finished', result=result):
+            last = done.id if done is not None else None
+            if not self.end(
+                run.task, run.worker_id, 'finished', result=result, finished_job=last
+            ):
                 return Outcome.LOST
-            if done is not None:
-                self.store.end_job(done.id, 'finished', now)
             return Outcome.ENDED
         if not self._hold(run):
             return Outcome.LOST
@@ -256,9 +251,18 @@ class Runner:
             int(100 * done / len(jobs)) if jobs else 0,
         )
 
-    def end(self, task, worker_id, status, errors=None, result=None) -> bool:  # noqa: ANN001
-        """End a task the worker holds (inside the caller's transaction);
-        return False when it no longer holds it."""
+    def end(
+        self,
+        task: Any,
+        worker_id: str,
+        status: str,
+        errors: list[dict] | None = None,
+        result: tuple[str, str] | None = None,
+        finished_job: Any = None,
+    ) -> bool:
+        """End a task the worker holds (inside the caller's transaction),
+        and ``finished_job`` (its last) with it; return False when it no
+        longer holds it."""
         now = utcnow()
         ending = Ending(
             status=status,
@@ -267,6 +271,7 @@ class Runner:
             errors=orjson.dumps(errors).decode() if errors is not None else None,
             progress=100 if status == 'finished' else None,
             result=result,
+            finished_job=finished_job,
         )
         if not self.store.end_task(task.id, worker_id, ending):
             return False
@@ -283,11 +288,6 @@ class Runner:
 def error(code: str, message: str, causes: list[str] | None = None) -> dict:
     """Return one entry of a task's errors."""
     return {'code': code, 'message': message, 'causes': causes or []}
-
-
-def unfinished(jobs: list[Any]) -> list[Any]:
-    """Return the jobs still to run (neither finished nor skipped)."""
-    return [job for job in jobs if job.status not in ('finished', 'skipped')]
 
 
 # NOTE: what _run_job answers for a job that saw the cancel flag: the task

@@ -13,12 +13,14 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Any
 
+from abiq.db import taskfused
 from abiq.db import taskstatements as sql
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
 from abiq.db.models import database
 from abiq.db.models import write_transaction
 from abiq.tasks.store import Ending
+from abiq.tasks.store import start_first
 
 __all__ = ['SqlStore', 'jobs_of', 'visible_with_jobs']
 
@@ -40,9 +42,29 @@ class SqlStore:
         ]
         return row
 
-    def claim(self, worker_id: str, now: dt.datetime, lease: dt.datetime) -> Any:
-        """Take the oldest abandoned, else oldest pending, task."""
-        return sql.CLAIM.first(worker_id=worker_id, now=now, lease=lease)
+    def claim(
+        self, worker_id: str, now: dt.datetime, lease: dt.datetime, max_claims: int
+    ) -> Any:
+        """Take the oldest abandoned, else oldest pending, task; start its
+        first unfinished job (in one statement on PostgreSQL)."""
+        if taskfused.applies():
+            rows = taskfused.CLAIM_STARTING.joined(
+                worker_id=worker_id, now=now, lease=lease, max_claims=max_claims
+            )
+            if not rows:
+                return None
+            task = rows[0][Task]
+            jobs = [row[TaskJob] for row in rows if row[TaskJob] is not None]
+            task.claimed_jobs = jobs
+            start_first(task, jobs, now, max_claims)
+            return task
+        task = sql.CLAIM.first(worker_id=worker_id, now=now, lease=lease)
+        if task is not None:
+            task.claimed_jobs = sql.JOBS_OF_TASK.rows(task_id=task.id)
+            started = start_first(task, task.claimed_jobs, now, max_claims)
+            if started is not None:
+                sql.START_JOB.execute(job_id=started.id, now=now)
+        return task
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""
@@ -81,17 +103,24 @@ class SqlStore:
     def end_task(self, task_id: str, worker_id: str, ending: Ending) -> bool:
         """End a held task; a cancelled one's unfinished jobs with it."""
         result = ending.result or (None, None)
-        held = sql.END.execute(
-            task_id=task_id,
-            worker_id=worker_id,
-            status=ending.status,
-            now=ending.now,
-            expires=ending.expires,
-            errors=ending.errors,
-            progress=ending.progress,
-            result_kind=result[0],
-            result_id=result[1],
-        )
+        values = {
+            'task_id': task_id,
+            'worker_id': worker_id,
+            'status': ending.status,
+            'now': ending.now,
+            'expires': ending.expires,
+            'errors': ending.errors,
+            'progress': ending.progress,
+            'result_kind': result[0],
+            'result_id': result[1],
+        }
+        job_id = ending.finished_job
+        # NOTE: a cancelled task's other jobs end too: not in one statement.
+        if job_id is not None and ending.status != 'cancelled' and taskfused.applies():
+            return bool(taskfused.END_FINISHING.execute(job_id=job_id, **values))
+        held = sql.END.execute(**values)
+        if held and job_id is not None:
+            sql.END_JOB.execute(job_id=job_id, status='finished', now=ending.now)
         if held and ending.status == 'cancelled':
             sql.CANCEL_JOBS.execute(task_id=task_id, now=ending.now)
         return bool(held)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Protocol
 
-__all__ = ['Ending', 'TaskStore']
+__all__ = ['Ending', 'TaskStore', 'start_first', 'unfinished']
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Ending:
         errors: the task's errors, as stored (JSON text).
         progress: the final progress.
         result: the (kind, id) of the entity it produced.
+        finished_job: the id of the job that finished with the task (its
+            last), marked finished at ``now`` if the task was held.
     """
 
     status: str
@@ -43,6 +45,7 @@ class Ending:
     errors: str | None = None
     progress: int | None = None
     result: tuple[str, str] | None = None
+    finished_job: Any = None
 
 
 class TaskStore(Protocol):
@@ -55,9 +58,14 @@ class TaskStore(Protocol):
         """Insert a task and its jobs (by field name); return the task row,
         carrying ``accepted_jobs``: its job rows as inserted."""
 
-    def claim(self, worker_id: str, now: dt.datetime, lease: dt.datetime) -> Any:
+    def claim(
+        self, worker_id: str, now: dt.datetime, lease: dt.datetime, max_claims: int
+    ) -> Any:
         """Take the oldest abandoned task (lease expired), else the oldest
-        pending one, for ``worker_id``; return its row as taken, or None."""
+        pending one, for ``worker_id``, and start its first unfinished job
+        unless the task is now claimed more than ``max_claims`` times (see
+        :func:`start_first`). Return its row as taken, carrying
+        ``claimed_jobs`` (its jobs, the started one as started), or None."""
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""
@@ -85,8 +93,9 @@ class TaskStore(Protocol):
         """Mark a job finished or failed."""
 
     def end_task(self, task_id: str, worker_id: str, ending: Ending) -> bool:
-        """End a held task (its lease goes); False when not held. A
-        cancelled task's unfinished jobs are cancelled with it."""
+        """End a held task (its lease goes), and its ``finished_job``;
+        False when not held. A cancelled task's unfinished jobs are
+        cancelled with it."""
 
     def release(self, task_id: str, worker_id: str, now: dt.datetime) -> None:
         """Give a held task back: pending again, this claim not counted."""
@@ -116,3 +125,24 @@ class TaskStore(Protocol):
 
     def revision(self, task_id: str) -> int | None:
         """Return a task's revision (None: it does not exist)."""
+
+
+def unfinished(jobs: list[Any]) -> list[Any]:
+    """Return the jobs still to run (neither finished nor skipped)."""
+    return [job for job in jobs if job.status not in ('finished', 'skipped')]
+
+
+def start_first(task: Any, jobs: list[Any], now: dt.datetime, max_claims: int) -> Any:
+    """Mark the job a claim starts as started, in ``jobs``; return it.
+
+    That is the task's first unfinished job, and None when there is none or
+    the task is claimed more than ``max_claims`` times (its run fails at
+    once, so nothing starts). A store writes the same start to its rows.
+    """
+    todo = unfinished(jobs)
+    if not todo or task.claims > max_claims:
+        return None
+    first = todo[0]
+    first.status, first.runs = 'running', first.runs + 1
+    first.started_at, first.finished_at = now, None
+    return first

@@ -99,9 +99,7 @@ def test_every_step_of_a_worker_shows_on_the_next_poll(admin, app, config):
     now = utcnow()
     lease = now + dt.timedelta(seconds=60)
     with store.transaction():
-        store.claim('w1', now, lease)
-        jobs = store.jobs_of([store.task(task_id)])[task_id]
-        store.start_job(jobs[0].id, now)
+        jobs = store.claim('w1', now, lease, 3).claimed_jobs  # the first started
     doc = poll()
     assert doc['status'] == 'running'
     assert [job['status'] for job in doc['jobs']] == ['running', 'pending']
