@@ -31,6 +31,7 @@ from abiq.db import create_schema
 from abiq.db import open_database
 from abiq.db.models import Enterprise
 from abiq.db.models import Task
+from abiq.db.models import TaskJob
 from abiq.db.models import User
 from abiq.db.models import database
 from abiq.tasks.diagnostics import sleep_jobs
@@ -80,11 +81,20 @@ def submit(count: int) -> None:
             )
 
 
+def fresh_tasks(count: int) -> None:
+    """Empty the task tables (dead rows too), submit ``count`` tasks and
+    give the planner their statistics."""
+    tables = f'{Task._meta.table_name}, {TaskJob._meta.table_name}'
+    with database.connection_context():
+        database.execute_sql(f'TRUNCATE {tables}')
+    submit(count)
+    with database.connection_context():
+        database.execute_sql(f'ANALYZE {tables}')
+
+
 def run(processes: int) -> float:
     """Return tasks per second with ``processes`` worker processes."""
-    with database.connection_context():
-        Task.delete().execute()
-    submit(TASKS)
+    fresh_tasks(TASKS)
     env = dict(
         os.environ,
         ABIQ_DATABASE_URL=schema_url(),
@@ -127,9 +137,7 @@ def one_thread_costs(count: int = 500) -> str:
     what each cost it: statements sent, commits, client CPU and wall time.
     Unlike tasks/s, the first three hardly move on a machine that others
     load too."""
-    with database.connection_context():
-        Task.delete().execute()
-    submit(count)
+    fresh_tasks(count)
     engine = build_engine(Config(database_url=schema_url(), sim_latency=0))
     calls = {'execute_sql': 0, 'commit': 0}
     db = database.obj

@@ -198,11 +198,12 @@ def small_disk(tmp_path):
 def _fill(folder) -> None:
     """Write a file until the disk holding ``folder`` has no space left."""
     chunk = b'\0' * 65536
-    with open(folder / 'filler', 'wb') as filler:
+    # NOTE: unbuffered: a buffered file keeps what a short write left over
+    # and fails again on closing, with the disk full as wanted.
+    with open(folder / 'filler', 'wb', buffering=0) as filler:
         try:
             for _ in range(4096):  # NOTE: 256 MiB at most; the disk is 16
                 filler.write(chunk)
-                filler.flush()
         except OSError:
             return
     raise AssertionError('the disk never filled up')

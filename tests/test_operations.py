@@ -69,7 +69,7 @@ def test_migrating_from_the_previous_version_keeps_every_row(fresh_sqlite):
         ids = make_tasks(enterprise, user, 25)
     with pytest.raises(migrations.SchemaError, match='abiq migrate'):
         migrations.check()
-    assert migrations.migrate() == [2, 3, 4, 5]
+    assert migrations.migrate() == [2, 3, 4, 5, 6]
     migrations.check()
     with database.connection_context():
         assert sorted(task.id for task in Task.select()) == sorted(ids)
@@ -82,21 +82,25 @@ def test_migrating_from_the_previous_version_keeps_every_row(fresh_sqlite):
     assert migrations.migrate() == []
 
 
-def test_migration_5_gives_a_version_4_database_the_claim_index(fresh_sqlite):
-    assert migrations.migrate(target=4) == [1, 2, 3, 4]
+@pytest.mark.parametrize(
+    ('version', 'index'), [(5, 'task_claimable'), (6, 'task_pending')]
+)
+def test_a_claim_index_migration_adds_it_and_keeps_every_row(
+    fresh_sqlite, version, index
+):
+    before = list(range(1, version))
+    assert migrations.migrate(target=version - 1) == before
     with database.connection_context():
-        # NOTE: as abiq of version 4 made it: its tables had no such index
-        database.execute_sql('DROP INDEX task_claimable')
+        # NOTE: as abiq of the version before made it: no such index
+        database.execute_sql(f'DROP INDEX {index}')
         enterprise = Enterprise.create(name='old')
         user = User.create(
             enterprise=enterprise, name='u', role='user', password_hash='x'
         )
         ids = make_tasks(enterprise, user, 5, external=False)
-    assert migrations.migrate() == [5]
+    assert migrations.migrate(target=version) == [version]
     with database.connection_context():
-        assert 'task_claimable' in {
-            index.name for index in database.get_indexes('task')
-        }
+        assert index in {found.name for found in database.get_indexes('task')}
         assert sorted(task.id for task in Task.select()) == sorted(ids)
         plan = ' '.join(
             str(row)
@@ -105,7 +109,7 @@ def test_migration_5_gives_a_version_4_database_the_claim_index(fresh_sqlite):
                 "AND status = 'pending' ORDER BY created_at, id LIMIT 1"
             )
         )
-        assert 'task_claimable' in plan and 'TEMP B-TREE' not in plan
+        assert 'task_created_at' not in plan and 'TEMP B-TREE' not in plan
 
 
 def test_a_newer_schema_is_refused(fresh_sqlite, tmp_path):
@@ -132,7 +136,7 @@ def test_migrate_command(fresh_sqlite, tmp_path):
     first = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert first.returncode == 0 and 'applied [1, 2, 3, 4, 5]' in first.stdout
+    assert first.returncode == 0 and 'applied [1, 2, 3, 4, 5, 6]' in first.stdout
     again = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=60, check=False
     )

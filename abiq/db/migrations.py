@@ -82,6 +82,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable], ...] = (
     ),
     (4, 'failed sign-ins per user name and address, for throttling', _auth_failures),
     (5, "the claim's index: server-run tasks by status and age", _claim_index),
+    (6, "the claim's index of pending tasks, by age", _claim_index),
 )
 LATEST = MIGRATIONS[-1][0]
 
