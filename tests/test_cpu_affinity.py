@@ -1,5 +1,6 @@
 """``--cpu-affinity``: a serving or worker process keeps all its threads on
-one CPU (:mod:`abiq.affinity`), N serving processes on N CPUs, and
+one CPU (:mod:`abiq.affinity`), N serving processes on N CPUs, lone
+processes started together on different CPUs, and
 ``none`` leaves them where the operating system puts them."""
 
 from __future__ import annotations
@@ -85,3 +86,49 @@ def test_a_worker_process_keeps_its_threads_on_one_cpu_and_says_which(tmp_path):
     assert banner.strip() == f'abiq worker running 3 threads on CPU {cpu}'
     assert len(cpus) >= 4
     assert worker.returncode == 0
+
+
+def _lone_process(locks: Path) -> subprocess.Popen:
+    """Start a process that pins itself as a lone one, says on which CPU,
+    and holds it until its input closes."""
+    code = (
+        'import sys; from pathlib import Path; from abiq.affinity import pin_process; '
+        f'print(pin_process("auto", locks=Path({str(locks)!r})), flush=True); '
+        'sys.stdin.read()'
+    )
+    return subprocess.Popen(
+        [sys.executable, '-c', code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _cpu_of(process: subprocess.Popen) -> int:
+    return int(process.stdout.readline())
+
+
+def _end(process: subprocess.Popen) -> None:
+    process.stdin.close()
+    process.wait(30)
+    process.stdout.close()
+
+
+def test_lone_processes_started_together_take_different_cpus(tmp_path):
+    allowed = os.sched_getaffinity(0)
+    started = [_lone_process(tmp_path) for _ in allowed]
+    try:
+        cpus = [_cpu_of(process) for process in started]
+        assert sorted(cpus) == sorted(allowed)
+        # NOTE: every CPU held: one more stays where it starts, pinned
+        extra = _lone_process(tmp_path)
+        assert _cpu_of(extra) in allowed
+        _end(extra)
+        # NOTE: a process's CPU is free again once it ends
+        _end(started[0])
+        again = _lone_process(tmp_path)
+        assert _cpu_of(again) == cpus[0]
+        _end(again)
+    finally:
+        for process in started[1:]:
+            _end(process)
