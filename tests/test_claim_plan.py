@@ -5,11 +5,14 @@ PostgreSQL plans on statistics that lag the table: a burst of new tasks on
 statistics that say there are few (it sorted every pending task on each
 claim before the index held all of the claim's conditions), and the tasks
 of that burst, once run, on statistics that say they are all pending (it
-walked the age index through every finished one)."""
+walked the age index through every finished one). A prepared claim runs a
+generic plan, made without its parameters' values: the statuses it seeks
+are written into its SQL, or no plan could use the partial indexes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import peewee
 
@@ -20,14 +23,36 @@ from abiq.db.models import utcnow
 from tests.factories import make_tasks
 
 
-def _claim_plan() -> str:
+def _claim_plan(generic: bool = False) -> str:
     now = utcnow()
     sql, params = taskstatements.CLAIM.statement(
         worker_id='w1', now=now, lease=now + dt.timedelta(seconds=60)
     )
-    sqlite = isinstance(database.obj, peewee.SqliteDatabase)
-    explain = 'EXPLAIN QUERY PLAN ' if sqlite else 'EXPLAIN '
-    return ' '.join(str(row) for row in database.execute_sql(explain + sql, params))
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        explain = database.execute_sql('EXPLAIN QUERY PLAN ' + sql, params)
+    elif generic:
+        explain = _generic_plan(sql, params)
+    else:
+        explain = database.execute_sql('EXPLAIN ' + sql, params)
+    return ' '.join(str(row) for row in explain)
+
+
+def _generic_plan(sql: str, params: list) -> list:
+    """EXPLAIN the plan PostgreSQL keeps for the prepared statement, which
+    it runs from the sixth call on (abiq.db.prepared): made without the
+    parameters' values."""
+    numbers = iter(range(1, len(params) + 1))
+    body = re.sub('%s', lambda _: f'${next(numbers)}', sql)
+    with database.atomic():
+        database.execute_sql('SET LOCAL plan_cache_mode = force_generic_plan')
+        database.execute_sql(f'PREPARE claim_probe AS {body}')
+        try:
+            values = ', '.join(['%s'] * len(params))
+            return list(
+                database.execute_sql(f'EXPLAIN EXECUTE claim_probe({values})', params)
+            )
+        finally:
+            database.execute_sql('DEALLOCATE claim_probe')
 
 
 def _assert_one_seek_each(plan: str) -> None:
@@ -45,7 +70,7 @@ def test_the_claim_seeks_the_claim_indexes_in_a_burst_of_tasks(world):
     _assert_one_seek_each(_claim_plan())
 
 
-def test_the_claim_reads_no_finished_task_on_statistics_of_a_burst(world):
+def _burst_mostly_run(world) -> None:
     ids = make_tasks(world.acme, world.alice, 2000, external=False)
     # NOTE: analysed while every task is pending, as autovacuum may have
     # done during the burst; then three quarters run to the end.
@@ -53,4 +78,15 @@ def test_the_claim_reads_no_finished_task_on_statistics_of_a_burst(world):
     Task.update(status='finished', finished_at=utcnow()).where(
         Task.id.in_(sorted(ids)[:1500])
     ).execute()
+
+
+def test_the_claim_reads_no_finished_task_on_statistics_of_a_burst(world):
+    _burst_mostly_run(world)
     _assert_one_seek_each(_claim_plan())
+
+
+def test_the_prepared_claim_seeks_the_claim_indexes_too(world):
+    _burst_mostly_run(world)
+    # NOTE: with the statuses as parameters this plan sought both tasks on
+    # the age index, through every task, finished or not.
+    _assert_one_seek_each(_claim_plan(generic=True))

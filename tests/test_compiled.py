@@ -16,6 +16,7 @@ from abiq.db import taskfused
 from abiq.db import taskstatements
 from abiq.db.compiled import Compiled
 from abiq.db.compiled import CompiledInsert
+from abiq.db.compiled import literal
 from abiq.db.compiled import load
 from abiq.db.models import Enterprise
 from abiq.db.models import Task
@@ -216,3 +217,15 @@ def test_a_page_loads_records_and_a_foreign_key_reads_its_row(stored):
         _ = user.nothing
     counted = load(Task.select(peewee.fn.COUNT(Task.id)))
     assert isinstance(counted[0], Task)  # an expression: left to peewee
+
+
+def test_a_literal_is_written_into_the_sql_and_only_a_word_is_taken(dialect):
+    sql, params = Compiled(
+        lambda task_id: Task.select(Task.id).where(
+            (Task.status == literal('pending')) & (Task.id == task_id)
+        )
+    ).statement(task_id='t1')
+    assert "= 'pending'" in sql and params == ['t1']
+    for unsafe in ("pending' OR '1'='1", 'two words', ''):
+        with pytest.raises(ValueError, match='not a fixed word'):
+            literal(unsafe)

@@ -35,7 +35,7 @@ from abiq.db.records import Record
 from abiq.db.records import RowPlan
 from abiq.db.records import record_type
 
-__all__ = ['Compiled', 'CompiledInsert', 'Param', 'Record', 'load', 'param']
+__all__ = ['Compiled', 'CompiledInsert', 'Param', 'Record', 'literal', 'load', 'param']
 
 
 class Param:
@@ -57,6 +57,21 @@ def param(name: str) -> peewee.Value:
     ``db_value``), so the marker itself lands in the parameter list.
     """
     return peewee.Value(Param(name), converter=False)
+
+
+def literal(word: str) -> peewee.SQL:
+    """Return a fixed word (a status) written into the SQL, not sent as a
+    parameter.
+
+    A prepared statement's generic plan knows nothing of its parameters'
+    values: PostgreSQL could not tell that ``status = $1`` meant a partial
+    index's ``status = 'pending'``, and sought on another index through
+    every finished task (docs/performance.rst). Only identifier-like words
+    are taken, so nothing but such a constant reaches the SQL this way.
+    """
+    if not word.isidentifier():
+        raise ValueError(f'not a fixed word: {word!r}')
+    return peewee.SQL(f"'{word}'")
 
 
 class Compiled:

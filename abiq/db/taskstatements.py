@@ -15,6 +15,7 @@ import peewee
 
 from abiq.db.compiled import Compiled
 from abiq.db.compiled import CompiledInsert
+from abiq.db.compiled import literal
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
 from abiq.db.models import database
@@ -24,6 +25,9 @@ __all__ = ['id_values', 'jobs_of_tasks', 'tasks_by_id', 'unexpired']
 
 UNFINISHED = ['pending', 'running']
 DONE = ['finished', 'skipped']
+# NOTE: the claim's statuses as literals, so that a generic plan (prepared
+# statements) still matches the claim's partial indexes (compiled.literal).
+PENDING, RUNNING = literal('pending'), literal('running')
 
 
 def unexpired(now: Any) -> peewee.Expression:
@@ -110,8 +114,8 @@ def _oldest(condition: peewee.Expression) -> peewee.ModelSelect:
 
 def _runnable(now: Any) -> peewee.Expression:
     return _claimable() & (
-        (Task.status == 'pending')
-        | ((Task.status == 'running') & (Task.lease_expires_at < now))
+        (Task.status == PENDING)
+        | ((Task.status == RUNNING) & (Task.lease_expires_at < now))
     )
 
 
@@ -135,8 +139,8 @@ CLAIM = Compiled(
             (
                 Task.id
                 == peewee.fn.COALESCE(
-                    _oldest((Task.status == 'running') & (Task.lease_expires_at < now)),
-                    _oldest(Task.status == 'pending'),
+                    _oldest((Task.status == RUNNING) & (Task.lease_expires_at < now)),
+                    _oldest(Task.status == PENDING),
                 )
             )
             & _runnable(now)
