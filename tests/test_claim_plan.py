@@ -12,7 +12,6 @@ are written into its SQL, or no plan could use the partial indexes."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import peewee
 
@@ -20,6 +19,7 @@ from abiq.db import taskstatements
 from abiq.db.models import Task
 from abiq.db.models import database
 from abiq.db.models import utcnow
+from abiq.db.prepared import Prepared
 from tests.factories import make_tasks
 
 
@@ -41,18 +41,14 @@ def _generic_plan(sql: str, params: list) -> list:
     """EXPLAIN the plan PostgreSQL keeps for the prepared statement, which
     it runs from the sixth call on (abiq.db.prepared): made without the
     parameters' values."""
-    numbers = iter(range(1, len(params) + 1))
-    body = re.sub('%s', lambda _: f'${next(numbers)}', sql)
+    statement = Prepared(sql, len(params))
     with database.atomic():
         database.execute_sql('SET LOCAL plan_cache_mode = force_generic_plan')
-        database.execute_sql(f'PREPARE claim_probe AS {body}')
+        database.execute_sql(statement.prepare)
         try:
-            values = ', '.join(['%s'] * len(params))
-            return list(
-                database.execute_sql(f'EXPLAIN EXECUTE claim_probe({values})', params)
-            )
+            return list(database.execute_sql('EXPLAIN ' + statement.execute, params))
         finally:
-            database.execute_sql('DEALLOCATE claim_probe')
+            database.execute_sql(f'DEALLOCATE {statement.name}')
 
 
 def _assert_one_seek_each(plan: str) -> None:
