@@ -8,7 +8,8 @@ Prints one table, so scaling can be read off one run::
 The database is ``ABIQ_BENCH_DATABASE_URL`` (default: the local ``test``
 database), in a schema of its own that is dropped at the end. Tasks are
 submitted straight through the engine (this measures the workers, not the
-API); each worker process runs ``abiq worker --concurrency 2``. Tasks/s is
+API); each worker process runs ``abiq worker --concurrency 2`` (or
+``BENCH_THREADS``). Tasks/s is
 counted from the first claim to the last end, as the database saw them (not
 the processes' start-up). ``BENCH_PROCESSES=1,2`` picks the counts; the
 first line, one worker thread in this process, gives what a task costs.
@@ -49,6 +50,7 @@ PROCESS_COUNTS = tuple(
 TIME_LIMIT = 300.0
 # NOTE: BENCH_AFFINITY=none to let the OS place the worker processes
 AFFINITY = os.environ.get('BENCH_AFFINITY', 'auto')
+THREADS = os.environ.get('BENCH_THREADS', '2')
 
 
 def schema_url() -> str:
@@ -105,7 +107,7 @@ def run(processes: int) -> float:
     workers = [
         subprocess.Popen(
             [
-                *(sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency', '2'),
+                *(sys.executable, '-m', 'abiq.cli', 'worker', '--concurrency', THREADS),
                 *('--cpu-affinity', AFFINITY),
             ],
             env=env,
@@ -183,7 +185,7 @@ def main() -> None:
     try:
         if not as_json:
             print(one_thread_costs(), flush=True)
-        say(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process 2 worker threads')
+        say(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process {THREADS} worker threads')
         say(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
         first = None
         for processes in PROCESS_COUNTS:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 
 import peewee
+import pytest
 
+from abiq.db import taskfused
 from abiq.db import taskstatements
 from abiq.db.models import Task
 from abiq.db.models import database
 from abiq.db.models import utcnow
 from abiq.db.prepared import Prepared
+from abiq.pgnotify import is_postgres
 from tests.factories import make_tasks
 
 
@@ -86,3 +89,49 @@ def test_the_prepared_claim_seeks_the_claim_indexes_too(world):
     # NOTE: with the statuses as parameters this plan sought both tasks on
     # the age index, through every task, finished or not.
     _assert_one_seek_each(_claim_plan(generic=True))
+
+
+def _fused_claims() -> dict[str, tuple[str, list]]:
+    now = utcnow()
+    claiming = {'worker_id': 'w1', 'now': now, 'max_claims': 5}
+    lease = now + dt.timedelta(seconds=60)
+    ending = {'task_id': 'gone', 'status': 'finished', 'expires': now, 'job_id': 0}
+    ending |= dict.fromkeys(('errors', 'progress', 'result_kind', 'result_id'))
+    return {
+        'CLAIM_STARTING': taskfused.CLAIM_STARTING.statement(**claiming, lease=lease),
+        'END_CLAIMING': taskfused.END_CLAIMING.statement(
+            **claiming, **ending, lease=lease
+        ),
+    }
+
+
+@pytest.mark.parametrize('name', ['CLAIM_STARTING', 'END_CLAIMING'])
+def test_a_prepared_claim_keeps_its_generic_plan_with_thousands_pending(world, name):
+    if not is_postgres():
+        pytest.skip('PostgreSQL plan cache: SQLite prepares nothing')
+    make_tasks(world.acme, world.alice, 6000, external=False)
+    database.execute_sql('ANALYZE')
+    sql, params = _fused_claims()[name]
+    statement = Prepared(sql, len(params))
+    # NOTE: with LIMIT as a parameter, the generic plan was reckoned to lock
+    # a tenth of the pending tasks: dearer than a plan made for the values,
+    # so PostgreSQL planned every claim anew once thousands were pending.
+    with database.atomic() as transaction:
+        database.execute_sql(statement.prepare)
+        for _ in range(8):
+            database.execute_sql(statement.execute, params).fetchall()
+        generic, custom = database.execute_sql(
+            'SELECT generic_plans, custom_plans FROM pg_prepared_statements '
+            'WHERE name = %s',
+            [statement.name],
+        ).fetchone()
+        plan = ' '.join(
+            str(row)
+            for row in database.execute_sql('EXPLAIN ' + statement.execute, params)
+        )
+        database.execute_sql(f'DEALLOCATE {statement.name}')
+        transaction.rollback()
+    assert (generic, custom) == (3, 5)
+    # NOTE: the seeks of the claim itself (the jobs' read sorts a few rows).
+    assert plan.count('task_claimable') + plan.count('task_pending') == 2, plan
+    assert 'task_created_at' not in plan, plan

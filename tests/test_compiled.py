@@ -226,6 +226,10 @@ def test_a_literal_is_written_into_the_sql_and_only_a_word_is_taken(dialect):
         )
     ).statement(task_id='t1')
     assert "= 'pending'" in sql and params == ['t1']
-    for unsafe in ("pending' OR '1'='1", 'two words', ''):
+    limited, params = Compiled(
+        lambda task_id: Task.select(Task.id).where(Task.id == task_id).limit(literal(1))
+    ).statement(task_id='t1')
+    assert limited.endswith('LIMIT 1') and params == ['t1']
+    for unsafe in ("pending' OR '1'='1", 'two words', '', True, 1.5):
         with pytest.raises(ValueError, match='not a fixed word'):
             literal(unsafe)

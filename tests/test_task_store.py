@@ -136,7 +136,27 @@ def _scenario(store: TaskStore, world) -> list[tuple]:
     seen += [_snapshot(store, second.id), _snapshot(store, first.id)]
     with store.transaction():
         seen.append(store.claim('w5', at(90), at(120), MAX_CLAIMS))
-    return seen
+    return seen + _steps(store, world)
+
+
+def _steps(store: TaskStore, world) -> list[tuple]:
+    """A worker's step from one task to the next (end_and_claim)."""
+    third, fourth = _insert(store, world, 3), _insert(store, world, 4)
+    with store.transaction():
+        held = store.claim('w6', at(200), at(201), MAX_CLAIMS)
+    # NOTE: its lease ran out, but no one took it: the end holds, and the
+    # claim that follows takes the next task, not this one again.
+    done = Ending(
+        'finished', at(210), at(310), progress=100, finished_job=held.claimed_jobs[0].id
+    )
+    following = store.end_and_claim(third.id, 'w6', done, at(240), MAX_CLAIMS)
+    seen = [following.id == fourth.id, _claimed(following), _snapshot(store, third.id)]
+    # NOTE: a stale worker's step ends nothing, and finds nothing to claim.
+    stale = Ending(
+        'finished', at(220), at(320), progress=100, finished_job=held.claimed_jobs[1].id
+    )
+    seen.append(store.end_and_claim(fourth.id, 'w7', stale, at(250), MAX_CLAIMS))
+    return [*seen, _snapshot(store, fourth.id)]
 
 
 def test_the_sql_store_keeps_the_memory_store_contract(world):
@@ -147,7 +167,10 @@ def test_the_sql_store_keeps_the_memory_store_contract(world):
     assert expected[1] is True and expected[8] is True
     assert expected[4:8] == [True, False, True, False]
     assert expected[11:13] == [False, True]
-    assert expected[-1] is None  # nothing left to claim
+    assert expected[-6] is None  # nothing left to claim
+    # NOTE: a step ended its task and claimed the next; a stale one did not.
+    assert expected[-5] is True and expected[-3][0][0] == 'finished'
+    assert expected[-2] is None and expected[-1][0][0] == 'running'
     # NOTE: a claim hands its jobs back with the first unfinished one started
     # (the second, once the first finished), none over the claims limit.
     assert [job[1:3] for job in expected[3][1]] == [

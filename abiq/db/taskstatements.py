@@ -15,19 +15,15 @@ import peewee
 
 from abiq.db.compiled import Compiled
 from abiq.db.compiled import CompiledInsert
-from abiq.db.compiled import literal
 from abiq.db.models import Task
 from abiq.db.models import TaskJob
-from abiq.db.models import database
 from abiq.db.models import locked
+from abiq.db.taskclaim import CLAIM
 
-__all__ = ['id_values', 'jobs_of_tasks', 'tasks_by_id', 'unexpired']
+__all__ = ['CLAIM', 'id_values', 'jobs_of_tasks', 'tasks_by_id', 'unexpired']
 
 UNFINISHED = ['pending', 'running']
 DONE = ['finished', 'skipped']
-# NOTE: the claim's statuses as literals, so that a generic plan (prepared
-# statements) still matches the claim's partial indexes (compiled.literal).
-PENDING, RUNNING = literal('pending'), literal('running')
 
 
 def unexpired(now: Any) -> peewee.Expression:
@@ -41,21 +37,6 @@ def _by_id(task_id: Any) -> peewee.Expression:
 
 def _held(task_id: Any, worker_id: Any) -> peewee.Expression:
     return (Task.id == task_id) & (Task.lease_owner == worker_id)
-
-
-def _claimable() -> peewee.Expression:
-    # NOTE: written as the claim index's own condition (models.Task), not
-    # compared to a parameter: a planner uses a partial index only for a
-    # query whose conditions imply the index's.
-    return ~Task.external
-
-
-def _for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
-    if isinstance(database.obj, peewee.SqliteDatabase):
-        return query  # the whole database is locked for the transaction
-    # NOTE: SKIP LOCKED lets concurrent workers each take a different task
-    # instead of queueing on the same row.
-    return query.for_update(skip_locked=True)
 
 
 def _with_jobs(condition: peewee.Expression) -> peewee.ModelSelect:
@@ -100,54 +81,6 @@ JOBS_OF_TASK = Compiled(
 )
 
 
-def _oldest(condition: peewee.Expression) -> peewee.ModelSelect:
-    # NOTE: one seek on the claim index (server-run tasks by status, then
-    # age), whatever the number of finished tasks and whatever the planner's
-    # statistics say.
-    return _for_update(
-        Task.select(Task.id)
-        .where(_claimable() & condition)
-        .order_by(Task.created_at, Task.id)
-        .limit(1)
-    )
-
-
-def _runnable(now: Any) -> peewee.Expression:
-    return _claimable() & (
-        (Task.status == PENDING)
-        | ((Task.status == RUNNING) & (Task.lease_expires_at < now))
-    )
-
-
-# NOTE: the claim in one statement: the oldest abandoned task (its lease
-# expired), else the oldest pending one, taken and read back. Each subquery
-# locks the row it finds, SKIP LOCKED past those other workers are taking;
-# scalar subqueries (=), not IN, which PostgreSQL may run again for every
-# row it updates, taking one more task each time.
-CLAIM = Compiled(
-    lambda worker_id, now, lease: (
-        Task.update(
-            status='running',
-            lease_owner=worker_id,
-            lease_expires_at=lease,
-            claims=Task.claims + 1,
-            started_at=peewee.fn.COALESCE(Task.started_at, now),
-            updated_at=now,
-            revision=Task.revision + 1,
-        )
-        .where(
-            (
-                Task.id
-                == peewee.fn.COALESCE(
-                    _oldest((Task.status == RUNNING) & (Task.lease_expires_at < now)),
-                    _oldest(Task.status == PENDING),
-                )
-            )
-            & _runnable(now)
-        )
-        .returning(*Task._meta.sorted_fields)
-    )
-)
 RENEW = Compiled(
     lambda task_id, worker_id, lease: Task.update(lease_expires_at=lease).where(
         _held(task_id, worker_id)

@@ -26,11 +26,11 @@ from typing import Any
 import orjson
 
 from abiq.tasks import rules
+from abiq.tasks.claimed import Timing
 from abiq.tasks.notify import Changes
 from abiq.tasks.registry import JobSpec
 from abiq.tasks.registry import TaskType
 from abiq.tasks.runner import Runner
-from abiq.tasks.runner import Timing
 from abiq.tasks.store import TaskStore
 from abiq.timestamps import utcnow
 

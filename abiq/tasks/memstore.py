@@ -203,6 +203,19 @@ class MemoryStore:
                 self.end_job(ending.finished_job, 'finished', ending.now)
             return True
 
+    def end_and_claim(
+        self,
+        task_id: str,
+        worker_id: str,
+        ending: Ending,
+        lease: dt.datetime,
+        max_claims: int,
+    ) -> Any:
+        """End a held task, then claim the next, under the lock."""
+        with self._lock:
+            self.end_task(task_id, worker_id, ending)
+            return self.claim(worker_id, ending.now, lease, max_claims)
+
     def release(self, task_id: str, worker_id: str, now: dt.datetime) -> None:
         """Give a held task back: pending again, this claim not counted."""
         with self._lock:

@@ -9,14 +9,17 @@ slow, another worker took the task over) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from abiq.tasks.claimed import CANCELLED
+from abiq.tasks.claimed import Claimed
+from abiq.tasks.claimed import Outcome
+from abiq.tasks.claimed import Timing
+from abiq.tasks.claimed import error
 from abiq.tasks.registry import Cancelled
 from abiq.tasks.registry import JobContext
 from abiq.tasks.registry import JobError
@@ -26,43 +29,9 @@ from abiq.tasks.store import TaskStore
 from abiq.tasks.store import unfinished
 from abiq.timestamps import utcnow
 
-__all__ = ['Outcome', 'Runner', 'error']
+__all__ = ['Runner']
 
 log = logging.getLogger('abiq.engine')
-
-
-class Outcome(enum.Enum):
-    """What happened at a job boundary."""
-
-    GO = 'go'  # the next job started
-    LOST = 'lost'  # another worker holds the task now
-    CANCELLED = 'cancelled'  # someone asked the task to stop
-    STOPPED = 'stopped'  # the worker is stopping: the task was given back
-    ENDED = 'ended'  # the last job finished, and the task with it
-
-
-@dataclass
-class Claimed:
-    """A claimed task being run: what every job boundary needs."""
-
-    task: Any
-    task_type: TaskType
-    params: dict[str, Any]
-    worker_id: str
-    jobs: list[Any]
-    should_stop: Callable[[], bool]
-    chain: bool = False  # claim the next task in the transaction that ends this one
-    successor: Any = None  # the task claimed so
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How long leases and ended tasks last, and how often a task may be
-    claimed before it fails."""
-
-    retention: int
-    lease_seconds: float
-    max_attempts: int
 
 
 class Runner:
@@ -94,11 +63,13 @@ class Runner:
             or None when there is nothing to do.
         """
         now = utcnow()
-        lease = now + dt.timedelta(seconds=self.timing.lease_seconds)
-        task = self.store.claim(worker_id, now, lease, self.timing.max_attempts)
-        if task is None or task.lease_owner != worker_id:
-            return None
-        return task
+        task = self.store.claim(
+            worker_id, now, self._lease(now), self.timing.max_attempts
+        )
+        return _taken(task, worker_id)
+
+    def _lease(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(seconds=self.timing.lease_seconds)
 
     def run(
         self,
@@ -205,6 +176,8 @@ class Runner:
     def _boundary(self, run: Claimed, done: Any, following: Any) -> Outcome:
         """Between jobs: finish ``done``, then cancel, hand back, start
         ``following`` or end the task, all in one transaction."""
+        if following is None and self._steps_on(run):
+            return self._end_and_claim(run, done)
         with self.store.transaction():
             outcome = self._between(run, done, following)
             if outcome is not Outcome.GO and outcome is not Outcome.STOPPED:
@@ -212,17 +185,45 @@ class Runner:
         self.announce()
         return outcome
 
+    @staticmethod
+    def _steps_on(run: Claimed) -> bool:
+        # NOTE: with no end hook to run in between, the end and the next
+        # claim are one call of the store: one statement on PostgreSQL, a
+        # transaction of its own, so one round trip where BEGIN, the end,
+        # the claim and COMMIT were four (docs/performance.rst).
+        return run.chain and run.task_type.on_end is None and not run.should_stop()
+
+    def _end_and_claim(self, run: Claimed, done: Any) -> Outcome:
+        ending = self._ending('finished', **self._finish(run, done))
+        task = self.store.end_and_claim(
+            run.task.id,
+            run.worker_id,
+            ending,
+            self._lease(ending.now),
+            self.timing.max_attempts,
+        )
+        run.successor = _taken(task, run.worker_id)
+        self.announce()
+        # NOTE: ENDED even if the lease was lost: after the last job nothing
+        # tells the two apart (no hook runs, the successor is claimed).
+        return Outcome.ENDED
+
+    @staticmethod
+    def _finish(run: Claimed, done: Any) -> dict[str, Any]:
+        """Return how the task ends after its last job, ``done``."""
+        result_of = run.task_type.result
+        return {
+            'result': result_of(run.params) if result_of else None,
+            'finished_job': done.id if done is not None else None,
+        }
+
     def _between(self, run: Claimed, done: Any, following: Any) -> Outcome:
         now = utcnow()
         if following is None:
             # NOTE: the end is conditional on the lease itself: no renewal
             # before it (one statement less per task).
-            result_of = run.task_type.result
-            result = result_of(run.params) if result_of else None
-            last = done.id if done is not None else None
-            if not self.end(
-                run.task, run.worker_id, 'finished', result=result, finished_job=last
-            ):
+            finish = self._finish(run, done)
+            if not self.end(run.task, run.worker_id, 'finished', **finish):
                 return Outcome.LOST
             return Outcome.ENDED
         if not self._hold(run):
@@ -247,7 +248,7 @@ class Runner:
             run.task.id,
             run.worker_id,
             now,
-            now + dt.timedelta(seconds=self.timing.lease_seconds),
+            self._lease(now),
             int(100 * done / len(jobs)) if jobs else 0,
         )
 
@@ -263,8 +264,21 @@ class Runner:
         """End a task the worker holds (inside the caller's transaction),
         and ``finished_job`` (its last) with it; return False when it no
         longer holds it."""
+        ending = self._ending(status, errors, result, finished_job)
+        if not self.store.end_task(task.id, worker_id, ending):
+            return False
+        self.ended(task, status)
+        return True
+
+    def _ending(
+        self,
+        status: str,
+        errors: list[dict] | None = None,
+        result: tuple[str, str] | None = None,
+        finished_job: Any = None,
+    ) -> Ending:
         now = utcnow()
-        ending = Ending(
+        return Ending(
             status=status,
             now=now,
             expires=now + dt.timedelta(seconds=self.timing.retention),
@@ -273,10 +287,6 @@ class Runner:
             result=result,
             finished_job=finished_job,
         )
-        if not self.store.end_task(task.id, worker_id, ending):
-            return False
-        self.ended(task, status)
-        return True
 
     def ended(self, task: Any, status: str) -> None:
         """Run the task type's end hook (inside the ending transaction)."""
@@ -285,11 +295,6 @@ class Runner:
             task_type.on_end(task.id, orjson.loads(task.params or '{}'), status)
 
 
-def error(code: str, message: str, causes: list[str] | None = None) -> dict:
-    """Return one entry of a task's errors."""
-    return {'code': code, 'message': message, 'causes': causes or []}
-
-
-# NOTE: what _run_job answers for a job that saw the cancel flag: the task
-# ends cancelled, not failed.
-CANCELLED: dict = {}
+def _taken(task: Any, worker_id: str) -> Any:
+    """Return a task the store claimed for ``worker_id``, else None."""
+    return task if task is not None and task.lease_owner == worker_id else None

@@ -51,13 +51,7 @@ class SqlStore:
             rows = taskfused.CLAIM_STARTING.joined(
                 worker_id=worker_id, now=now, lease=lease, max_claims=max_claims
             )
-            if not rows:
-                return None
-            task = rows[0][Task]
-            jobs = [row[TaskJob] for row in rows if row[TaskJob] is not None]
-            task.claimed_jobs = jobs
-            start_first(task, jobs, now, max_claims)
-            return task
+            return _claimed(rows, now, max_claims)
         task = sql.CLAIM.first(worker_id=worker_id, now=now, lease=lease)
         if task is not None:
             task.claimed_jobs = sql.JOBS_OF_TASK.rows(task_id=task.id)
@@ -65,6 +59,28 @@ class SqlStore:
             if started is not None:
                 sql.START_JOB.execute(job_id=started.id, now=now)
         return task
+
+    def end_and_claim(
+        self,
+        task_id: str,
+        worker_id: str,
+        ending: Ending,
+        lease: dt.datetime,
+        max_claims: int,
+    ) -> Any:
+        """End a held task, then claim the next (one statement on
+        PostgreSQL, run outside any transaction of the caller's)."""
+        if taskfused.applies() and ending.status == 'finished':
+            rows = taskfused.END_CLAIMING.joined(
+                **_end_values(task_id, worker_id, ending),
+                job_id=ending.finished_job,
+                lease=lease,
+                max_claims=max_claims,
+            )
+            return _claimed(rows, ending.now, max_claims)
+        with self.transaction():
+            self.end_task(task_id, worker_id, ending)
+            return self.claim(worker_id, ending.now, lease, max_claims)
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""
@@ -102,18 +118,7 @@ class SqlStore:
 
     def end_task(self, task_id: str, worker_id: str, ending: Ending) -> bool:
         """End a held task; a cancelled one's unfinished jobs with it."""
-        result = ending.result or (None, None)
-        values = {
-            'task_id': task_id,
-            'worker_id': worker_id,
-            'status': ending.status,
-            'now': ending.now,
-            'expires': ending.expires,
-            'errors': ending.errors,
-            'progress': ending.progress,
-            'result_kind': result[0],
-            'result_id': result[1],
-        }
+        values = _end_values(task_id, worker_id, ending)
         job_id = ending.finished_job
         # NOTE: a cancelled task's other jobs end too: not in one statement.
         if job_id is not None and ending.status != 'cancelled' and taskfused.applies():
@@ -167,6 +172,34 @@ class SqlStore:
     def revision(self, task_id: str) -> int | None:
         """Return a task's revision (None: it does not exist)."""
         return sql.REVISION.scalar(task_id=task_id)
+
+
+def _end_values(task_id: str, worker_id: str, ending: Ending) -> dict[str, Any]:
+    """Return the parameters of an end statement (taskstatements.END)."""
+    result = ending.result or (None, None)
+    return {
+        'task_id': task_id,
+        'worker_id': worker_id,
+        'status': ending.status,
+        'now': ending.now,
+        'expires': ending.expires,
+        'errors': ending.errors,
+        'progress': ending.progress,
+        'result_kind': result[0],
+        'result_id': result[1],
+    }
+
+
+def _claimed(rows: list[dict[Any, Any]], now: dt.datetime, max_claims: int) -> Any:
+    """Return the task a fused claim took (its jobs as ``claimed_jobs``, the
+    one it started marked so), or None."""
+    if not rows:
+        return None
+    task = rows[0][Task]
+    jobs = [row[TaskJob] for row in rows if row[TaskJob] is not None]
+    task.claimed_jobs = jobs
+    start_first(task, jobs, now, max_claims)
+    return task
 
 
 def visible_with_jobs(

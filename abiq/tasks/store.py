@@ -67,6 +67,18 @@ class TaskStore(Protocol):
         :func:`start_first`). Return its row as taken, carrying
         ``claimed_jobs`` (its jobs, the started one as started), or None."""
 
+    def end_and_claim(
+        self,
+        task_id: str,
+        worker_id: str,
+        ending: Ending,
+        lease: dt.datetime,
+        max_claims: int,
+    ) -> Any:
+        """:meth:`end_task`, then :meth:`claim` another task (at
+        ``ending.now``), as one transaction of their own; return what the
+        claim returns. Whether the end held is not told."""
+
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""
 

@@ -12,7 +12,7 @@ import pytest
 from abiq.db.models import Task
 from abiq.db.models import utcnow
 from abiq.resources import task_answers
-from abiq.tasks.runner import error
+from abiq.tasks.claimed import error
 from abiq.tasks.store import Ending
 from tests.conftest import PASSWORD
 from tests.conftest import make_app
