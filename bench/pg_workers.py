@@ -185,7 +185,7 @@ def main() -> None:
     try:
         if not as_json:
             print(one_thread_costs(), flush=True)
-        say(f'{TASKS} SLEEP(0) tasks, PostgreSQL, each process {THREADS} worker threads')
+        say(f'{TASKS} SLEEP(0) tasks, PostgreSQL, {THREADS} worker threads a process')
         say(f'{"processes":>10} {"tasks/s":>10} {"vs 1":>8}')
         first = None
         for processes in PROCESS_COUNTS:
