@@ -10,6 +10,9 @@ from abiq.db.models import Task
 from abiq.db.models import TaskJob
 from abiq.db.models import database
 from abiq.db.models import utcnow
+from abiq.pgnotify import is_postgres
+from abiq.tasks.diagnostics import SLEEP
+from abiq.tasks.diagnostics import sleep_jobs
 from abiq.tasks.engine import Engine
 from abiq.tasks.registry import JobSpec
 from abiq.wiring import sql_engine
@@ -164,3 +167,42 @@ def test_a_task_claimed_at_an_end_survives_its_worker(world):
     assert Task.get_by_id(orphan.id).status == 'finished'
     runs = TaskJob.select(TaskJob.runs).where(TaskJob.task == orphan.id)
     assert sorted(job.runs for job in runs) == [1, 2]
+
+
+def test_a_step_to_the_next_task_is_one_statement_on_postgresql(world):
+    # NOTE: SLEEP has no end hook: its end and the next claim go together.
+    eng = sql_engine(retention=60, lease_seconds=30, max_attempts=3, types=(SLEEP,))
+    ids = [
+        eng.submit(
+            'SLEEP',
+            enterprise_id=world.acme.id,
+            user_id=world.alice.id,
+            jobs=sleep_jobs({'jobs': 1}),
+            params={'jobs': 1},
+        ).id
+        for _ in range(4)
+    ]
+    task, ran = eng.claim('w1'), []
+    sent: list[str] = []
+    db, here = database.obj, threading.get_ident()
+    execute_sql, begin = db.execute_sql, db.begin
+
+    def sending(sql: str, *args, **kwargs):  # noqa: ANN202
+        if threading.get_ident() == here:  # not the announcer's NOTIFY
+            sent.append(sql.split()[0])
+        return execute_sql(sql, *args, **kwargs)
+
+    db.execute_sql = sending
+    db.begin = lambda *args, **kwargs: sent.append('BEGIN') or begin(*args, **kwargs)
+    try:
+        while task is not None:
+            ran.append(task.id)
+            task = eng.run_then_claim(task, 'w1')
+    finally:
+        del db.execute_sql, db.begin
+    assert ran == ids
+    assert {row.status for row in Task.select()} == {'finished'}
+    if is_postgres():
+        # NOTE: four steps (the last finds nothing), one statement each: no
+        # BEGIN or COMMIT (the prepared statement's own PREPARE aside).
+        assert [word for word in sent if word != 'PREPARE'] == ['EXECUTE'] * 4
