@@ -18,6 +18,7 @@ from dataclasses import field
 from typing import Any
 
 from abiq.tasks.store import Ending
+from abiq.tasks.store import end_then_claim
 from abiq.tasks.store import start_first
 from abiq.timestamps import utcnow
 
@@ -212,9 +213,7 @@ class MemoryStore:
         max_claims: int,
     ) -> Any:
         """End a held task, then claim the next, under the lock."""
-        with self._lock:
-            self.end_task(task_id, worker_id, ending)
-            return self.claim(worker_id, ending.now, lease, max_claims)
+        return end_then_claim(self, task_id, worker_id, ending, lease, max_claims)
 
     def release(self, task_id: str, worker_id: str, now: dt.datetime) -> None:
         """Give a held task back: pending again, this claim not counted."""

@@ -20,6 +20,7 @@ from abiq.db.models import TaskJob
 from abiq.db.models import database
 from abiq.db.models import write_transaction
 from abiq.tasks.store import Ending
+from abiq.tasks.store import end_then_claim
 from abiq.tasks.store import start_first
 
 __all__ = ['SqlStore', 'jobs_of', 'visible_with_jobs']
@@ -78,9 +79,7 @@ class SqlStore:
                 max_claims=max_claims,
             )
             return _claimed(rows, ending.now, max_claims)
-        with self.transaction():
-            self.end_task(task_id, worker_id, ending)
-            return self.claim(worker_id, ending.now, lease, max_claims)
+        return end_then_claim(self, task_id, worker_id, ending, lease, max_claims)
 
     def task(self, task_id: str) -> Any:
         """Return a task's row, or None."""

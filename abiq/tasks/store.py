@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Protocol
 
-__all__ = ['Ending', 'TaskStore', 'start_first', 'unfinished']
+__all__ = ['Ending', 'TaskStore', 'end_then_claim', 'start_first', 'unfinished']
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,18 @@ def start_first(task: Any, jobs: list[Any], now: dt.datetime, max_claims: int) -
     first.status, first.runs = 'running', first.runs + 1
     first.started_at, first.finished_at = now, None
     return first
+
+
+def end_then_claim(
+    store: TaskStore,
+    task_id: str,
+    worker_id: str,
+    ending: Ending,
+    lease: dt.datetime,
+    max_claims: int,
+) -> Any:
+    """:meth:`TaskStore.end_and_claim` as two calls in one transaction of
+    ``store``'s (for a store that has no single statement for it)."""
+    with store.transaction():
+        store.end_task(task_id, worker_id, ending)
+        return store.claim(worker_id, ending.now, lease, max_claims)
